@@ -1,0 +1,81 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import superjson from "superjson";
+import { appRouter } from "./root.ts";
+import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts";
+
+export const trpcEndpoint = "/api/trpc";
+
+/** The HTTP entry of the API, used by the Next.js route and by tests alike. */
+export function createTrpcHandler(dependencies: ApiDependencies, options: { onInternalError?: (error: unknown) => void } = {}) {
+  const { maxBodyBytes, trustProxy } = dependencies.config;
+  return async (request: Request): Promise<Response> => {
+    const limited = await limitBody(request, maxBodyBytes);
+    if (!limited) return payloadTooLarge(maxBodyBytes);
+    return fetchRequestHandler({
+      endpoint: trpcEndpoint,
+      req: limited,
+      router: appRouter,
+      createContext: ({ req, resHeaders }) => createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders),
+      onError: ({ error }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error);
+      },
+    });
+  };
+}
+
+/** The request with its body read up to `limit` bytes; null when the body is larger. */
+async function limitBody(request: Request, limit: number): Promise<Request | null> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) return null;
+  if (!request.body) return request;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Request(request.url, { method: request.method, headers: request.headers, body });
+}
+
+function payloadTooLarge(limit: number): Response {
+  const error = {
+    message: `Request body is larger than the limit of ${Math.round(limit / 1024)} KiB`,
+    code: -32600,
+    data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, fields: null },
+  };
+  return new Response(JSON.stringify({ error: superjson.serialize(error) }), {
+    status: 413,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+function requestInfoOf(request: Request, trustProxy: boolean): RequestInfo {
+  const forwarded = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  // Without a trusted proxy only the hop nearest to us (added by our own HTTP server) is believed.
+  const address = (trustProxy ? forwarded[0] : forwarded.at(-1)) ?? "unknown";
+  const protocol = trustProxy ? request.headers.get("x-forwarded-proto") : null;
+  return {
+    address,
+    secure: protocol ? protocol === "https" : new URL(request.url).protocol === "https:",
+    authorization: request.headers.get("authorization"),
+    cookie: request.headers.get("cookie"),
+    origin: request.headers.get("origin"),
+    host: (trustProxy ? request.headers.get("x-forwarded-host") : null) ?? request.headers.get("host"),
+  };
+}

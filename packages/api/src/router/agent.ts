@@ -1,0 +1,64 @@
+import {
+  checkInInput,
+  checkInOutput,
+  registerInput,
+  registerOutput,
+  renewInput,
+  renewOutput,
+  reportProgressInput,
+  reportProgressOutput,
+  reportResultInput,
+  reportResultOutput,
+  reportScanInput,
+  reportScanOutput,
+} from "@redflag/contracts";
+import { checkInAgent } from "../services/agents/check-in-agent.ts";
+import { registerAgent } from "../services/agents/register-agent.ts";
+import { renewAgentTokens } from "../services/agents/renew-agent-tokens.ts";
+import { reportProgress } from "../services/commands/report-progress.ts";
+import { reportResult } from "../services/commands/report-result.ts";
+import { consumeRateLimit } from "../services/rate-limits/consume-rate-limit.ts";
+import { reportScan } from "../services/scans/report-scan.ts";
+import { agentProcedure, publicProcedure } from "../trpc.ts";
+
+/** The agent protocol: every call starts at the agent. */
+export const agentRouter = {
+  register: publicProcedure
+    .input(registerInput)
+    .output(registerOutput)
+    .mutation(async ({ ctx, input }) => {
+      await consumeRateLimit(ctx.db, {
+        key: `register:${ctx.request.address}`,
+        rule: ctx.config.rateLimits.registerPerAddress,
+        what: "registration",
+      });
+      return registerAgent(ctx.db, { ...input, secret: ctx.config.secret });
+    }),
+  renew: publicProcedure
+    .input(renewInput)
+    .output(renewOutput)
+    .mutation(async ({ ctx, input }) => {
+      await consumeRateLimit(ctx.db, {
+        key: `renew:${input.agentId}`,
+        rule: ctx.config.rateLimits.renewPerAgent,
+        what: "token renewal",
+      });
+      return renewAgentTokens(ctx.db, { ...input, secret: ctx.config.secret });
+    }),
+  checkIn: agentProcedure
+    .input(checkInInput)
+    .output(checkInOutput)
+    .mutation(({ ctx, input }) => checkInAgent(ctx.db, { agentId: ctx.agentId, ...input })),
+  reportScan: agentProcedure
+    .input(reportScanInput)
+    .output(reportScanOutput)
+    .mutation(({ ctx, input }) => reportScan(ctx.db, { agentId: ctx.agentId, report: input })),
+  reportProgress: agentProcedure
+    .input(reportProgressInput)
+    .output(reportProgressOutput)
+    .mutation(({ ctx, input }) => reportProgress(ctx.db, { agentId: ctx.agentId, ...input })),
+  reportResult: agentProcedure
+    .input(reportResultInput)
+    .output(reportResultOutput)
+    .mutation(({ ctx, input }) => reportResult(ctx.db, { agentId: ctx.agentId, result: input })),
+};

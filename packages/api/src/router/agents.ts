@@ -1,0 +1,42 @@
+import {
+  agentDetailSchema,
+  commandRecordSchema,
+  configureAgentInput,
+  configureAgentOutput,
+  idSchema,
+  listAgentsInput,
+  listAgentsOutput,
+  requestAgentCommandInput,
+} from "@redflag/contracts";
+import { z } from "zod";
+import { configureAgent } from "../services/agents/configure-agent.ts";
+import { deleteAgent } from "../services/agents/delete-agent.ts";
+import { getAgent } from "../services/agents/get-agent.ts";
+import { listAgents } from "../services/agents/list-agents.ts";
+import { requestAgentCommand } from "../services/agents/request-agent-command.ts";
+import { adminProcedure } from "../trpc.ts";
+
+const agentIdInput = z.object({ agentId: idSchema("agent") });
+
+export const agentsRouter = {
+  list: adminProcedure("viewer")
+    .input(listAgentsInput)
+    .output(listAgentsOutput)
+    .query(({ ctx, input }) => listAgents(ctx.db, input)),
+  get: adminProcedure("viewer")
+    .input(agentIdInput)
+    .output(agentDetailSchema)
+    .query(({ ctx, input }) => getAgent(ctx.db, input)),
+  configure: adminProcedure("operator")
+    .input(configureAgentInput)
+    .output(configureAgentOutput)
+    .mutation(({ ctx, input }) => configureAgent(ctx.db, { actor: ctx.actor, ...input })),
+  requestCommand: adminProcedure("operator")
+    .input(requestAgentCommandInput)
+    .output(commandRecordSchema)
+    .mutation(({ ctx, input }) => requestAgentCommand(ctx.db, { actor: ctx.actor, ...input })),
+  delete: adminProcedure("admin")
+    .input(agentIdInput)
+    .output(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) => deleteAgent(ctx.db, { actor: ctx.actor, ...input })),
+};

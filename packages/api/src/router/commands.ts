@@ -1,0 +1,31 @@
+import {
+  cancelCommandOutput,
+  commandDetailSchema,
+  commandIdInput,
+  commandRecordSchema,
+  listCommandsInput,
+  listCommandsOutput,
+} from "@redflag/contracts";
+import { cancelCommand } from "../services/commands/cancel-command.ts";
+import { getCommand, listCommands } from "../services/commands/list-commands.ts";
+import { retryCommand } from "../services/commands/retry-command.ts";
+import { adminProcedure } from "../trpc.ts";
+
+export const commandsRouter = {
+  list: adminProcedure("viewer")
+    .input(listCommandsInput)
+    .output(listCommandsOutput)
+    .query(({ ctx, input }) => listCommands(ctx.db, input)),
+  get: adminProcedure("viewer")
+    .input(commandIdInput)
+    .output(commandDetailSchema)
+    .query(({ ctx, input }) => getCommand(ctx.db, input)),
+  retry: adminProcedure("operator")
+    .input(commandIdInput)
+    .output(commandRecordSchema)
+    .mutation(({ ctx, input }) => retryCommand(ctx.db, { actor: ctx.actor, ...input })),
+  cancel: adminProcedure("operator")
+    .input(commandIdInput)
+    .output(cancelCommandOutput)
+    .mutation(({ ctx, input }) => cancelCommand(ctx.db, { actor: ctx.actor, ...input })),
+};

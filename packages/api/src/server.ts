@@ -1,0 +1,58 @@
+import { createDatabase, type DatabaseHandle, type DatabaseOptions, migrate } from "@redflag/db";
+import { systemActor } from "./actor.ts";
+import { createAdminSessions } from "./auth/admin-sessions.ts";
+import type { ServerConfig } from "./config.ts";
+import { expireLeases } from "./services/commands/expire-leases.ts";
+import { ensureServerSecret } from "./services/settings/ensure-server-secret.ts";
+import { createUser } from "./services/users/create-user.ts";
+import { hasAnyAdmin } from "./services/users/set-up-first-admin.ts";
+import type { ApiDependencies } from "./trpc.ts";
+
+export type StartOptions = {
+  database: DatabaseOptions | DatabaseHandle;
+  config: Omit<ServerConfig, "secret"> & { secret: string | null };
+  /** Creates this admin at start when no admin exists yet (REDFLAG_ADMIN_USER / REDFLAG_ADMIN_PASSWORD). */
+  initialAdmin?: { username: string; password: string } | null;
+  /** How often leases that ran out are taken back, in ms; 0 turns the sweep off. */
+  leaseSweepIntervalMs?: number;
+};
+
+export type ApiServer = ApiDependencies & { handle: DatabaseHandle; stop: () => Promise<void> };
+
+/** Opens the database, applies migrations and builds everything requests share. */
+export async function startApiServer(options: StartOptions): Promise<ApiServer> {
+  // A handle passed in belongs to the caller, who closes it; one opened here is closed by `stop`.
+  const ownsHandle = !("db" in options.database);
+  const handle = "db" in options.database ? options.database : await createDatabase(options.database);
+  await migrate(handle.db, options.config.migrationsFolder);
+  const secret = options.config.secret ?? (await ensureServerSecret(handle.db));
+  if (options.initialAdmin && !(await hasAnyAdmin(handle.db))) {
+    await createUser(handle.db, { actor: systemActor, ...options.initialAdmin, role: "admin" });
+  }
+  const sweepMs = options.leaseSweepIntervalMs ?? 30_000;
+  const sweeper =
+    sweepMs > 0
+      ? setInterval(() => {
+          handle.db.transaction((tx) => expireLeases(tx, {})).catch((error: unknown) => {
+            console.error("Taking back expired command leases failed:", error);
+          });
+        }, sweepMs)
+      : null;
+  sweeper?.unref?.();
+  return {
+    handle,
+    db: handle.db,
+    driver: handle.driver,
+    ping: handle.ping,
+    config: { ...options.config, secret },
+    sessions: {
+      secure: createAdminSessions(handle.db, { secure: true }),
+      plain: createAdminSessions(handle.db, { secure: false }),
+    },
+    startedAt: new Date(),
+    async stop() {
+      if (sweeper) clearInterval(sweeper);
+      if (ownsHandle) await handle.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { newId } from "@redflag/contracts";
+import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { commandLeaseSeconds } from "../../config.ts";
+
+/**
+ * Hands an agent its pending commands. `FOR UPDATE SKIP LOCKED` lets concurrent check-ins (from
+ * several server instances, or a duplicated agent) never lease one command twice.
+ */
+export async function leaseCommands(tx: DatabaseOrTransaction, options: { agentId: string; now: Date; limit?: number }) {
+  const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000);
+  const candidates = tx
+    .select({ id: commands.id })
+    .from(commands)
+    .where(and(eq(commands.agentId, options.agentId), eq(commands.status, "pending")))
+    .orderBy(asc(commands.createdAt), asc(commands.id))
+    .limit(options.limit ?? 10)
+    .for("update", { skipLocked: true });
+  const leased = await tx
+    .update(commands)
+    .set({
+      status: "sent",
+      attempt: sql`${commands.attempt} + 1`,
+      leaseExpiresAt,
+      sentAt: options.now,
+    })
+    .where(inArray(commands.id, candidates))
+    .returning();
+  if (leased.length === 0) return [];
+  await tx.insert(commandLogs).values(
+    leased.map((command) => ({
+      id: newId("commandLog"),
+      commandId: command.id,
+      attempt: command.attempt,
+      kind: "leased" as const,
+      message: `Leased to the agent (attempt ${command.attempt} of ${command.maxAttempts})`,
+    })),
+  );
+  return leased
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+    .map((command) => ({
+      id: command.id,
+      type: command.type,
+      attempt: command.attempt,
+      leaseExpiresAt,
+      targets: command.targets,
+      parameters: command.parameters,
+    }));
+}

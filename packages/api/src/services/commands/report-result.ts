@@ -1,0 +1,123 @@
+import { type ItemOutcome, newId, type ReportResultInput } from "@redflag/contracts";
+import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Actor } from "../../actor.ts";
+import { notFound } from "../../errors.ts";
+import { recordAuditEvents } from "../audit/record-audit-events.ts";
+import { transitionUpdates } from "../updates/transition-updates.ts";
+
+/**
+ * Records a command's outcome and moves its updates on. Idempotent by command id: a result for a
+ * command that already has one changes nothing and is answered as a duplicate.
+ */
+export async function reportResult(
+  db: DatabaseOrTransaction,
+  options: { agentId: string; result: ReportResultInput },
+) {
+  const { result } = options;
+  const actor: Actor = { type: "agent", agentId: options.agentId };
+  return db.transaction(async (tx) => {
+    const [command] = await tx
+      .select()
+      .from(commands)
+      .where(and(eq(commands.id, result.commandId), eq(commands.agentId, options.agentId)))
+      .for("update");
+    if (!command) throw notFound("Command", result.commandId);
+    if (command.status === "succeeded" || command.status === "failed") {
+      return { accepted: true, duplicate: true, commandStatus: command.status };
+    }
+    // A result is the truth of what ran, even if it arrives after a lease ran out or a cancel.
+    await tx
+      .update(commands)
+      .set({
+        status: result.status,
+        exitCode: result.exitCode,
+        output: result.output,
+        itemOutcomes: result.items,
+        result: result.result,
+        startedAt: command.startedAt ?? result.startedAt,
+        finishedAt: result.finishedAt,
+        leaseExpiresAt: null,
+        progressPercent: 100,
+      })
+      .where(eq(commands.id, command.id));
+    await tx.insert(commandLogs).values({
+      id: newId("commandLog"),
+      commandId: command.id,
+      attempt: Math.max(command.attempt, 1),
+      kind: "result",
+      percent: 100,
+      message: `${result.status} (exit code ${result.exitCode ?? "none"})`,
+    });
+    await recordAuditEvents(tx, {
+      actor,
+      entries: [
+        {
+          action: `command.${result.status}`,
+          entityType: "command",
+          entityId: command.id,
+          before: { status: command.status },
+          after: { status: result.status, exitCode: result.exitCode },
+        },
+      ],
+    });
+    if (command.type === "install" || command.type === "rollback") {
+      await applyItemOutcomes(tx, { actor, command, result });
+    }
+    return { accepted: true, duplicate: false, commandStatus: result.status };
+  });
+}
+
+async function applyItemOutcomes(
+  tx: DatabaseOrTransaction,
+  options: { actor: Actor; command: typeof commands.$inferSelect; result: ReportResultInput },
+) {
+  const { command, result, actor } = options;
+  const targetIds = command.targets.map((target) => target.updateId);
+  if (targetIds.length === 0) return;
+  const rows = await tx.select().from(updates).where(inArray(updates.id, targetIds)).for("update");
+  const outcomes = new Map<string, ItemOutcome>(result.items.map((item) => [item.updateId, item]));
+  for (const row of rows) {
+    const outcome = outcomes.get(row.id);
+    if (command.type === "rollback") {
+      if (outcome?.status === "installed") {
+        await transitionUpdates(tx, {
+          actor,
+          rows: [row],
+          status: "available",
+          patch: { currentVersion: outcome.installedVersion, installedVersion: null, lastCommandId: command.id },
+          reason: "rolled back",
+        });
+      }
+      continue;
+    }
+    // An update another command has since taken over is that command's business.
+    if (row.lastCommandId !== command.id || row.status !== "installing") continue;
+    if (outcome?.status === "installed") {
+      const offered = row.availableVersion;
+      if (outcome.installedVersion !== null && outcome.installedVersion !== offered) {
+        await transitionUpdates(tx, {
+          actor,
+          rows: [row],
+          status: "failed",
+          patch: { installedVersion: outcome.installedVersion },
+          reason: `installed version ${outcome.installedVersion} is not the offered ${offered}`,
+        });
+      } else {
+        await transitionUpdates(tx, {
+          actor,
+          rows: [row],
+          status: "installed",
+          patch: { installedVersion: outcome.installedVersion ?? offered },
+        });
+      }
+    } else {
+      await transitionUpdates(tx, {
+        actor,
+        rows: [row],
+        status: "failed",
+        reason: outcome ? outcome.message || `agent reported ${outcome.status}` : "no outcome reported",
+      });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { defaultPollIntervalSeconds } from "../../config.ts";
+
+/** Every setting an admin can change, with its type and default. Nothing else is readable or writable. */
+export const settingSchemas = {
+  debugMode: z.boolean(),
+  defaultPollIntervalSeconds: z.number().int().min(5).max(86_400),
+  commandMaxAttempts: z.number().int().min(1).max(20),
+} as const;
+
+export type SettingKey = keyof typeof settingSchemas;
+export type Settings = { [Key in SettingKey]: z.infer<(typeof settingSchemas)[Key]> };
+
+export const settingDefaults: Settings = {
+  debugMode: false,
+  defaultPollIntervalSeconds,
+  commandMaxAttempts: 3,
+};
+
+export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
+
+export const setSettingInput = z.discriminatedUnion("key", [
+  z.object({ key: z.literal("debugMode"), value: settingSchemas.debugMode }),
+  z.object({ key: z.literal("defaultPollIntervalSeconds"), value: settingSchemas.defaultPollIntervalSeconds }),
+  z.object({ key: z.literal("commandMaxAttempts"), value: settingSchemas.commandMaxAttempts }),
+]);
+export type SetSettingInput = z.infer<typeof setSettingInput>;

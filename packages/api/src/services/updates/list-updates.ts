@@ -1,0 +1,72 @@
+import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
+import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { and, asc, count, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+
+export type ListUpdatesFilter = {
+  agentId?: string;
+  statuses?: UpdateStatus[];
+  severities?: Severity[];
+  packageTypes?: PackageType[];
+  security?: boolean;
+  search?: string;
+  sort: "packageName" | "severity" | "firstSeenAt" | "hostname";
+  direction: "asc" | "desc";
+  page: number;
+  pageSize: number;
+};
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdatesFilter) {
+  const conditions: SQL[] = [];
+  if (filter.agentId) conditions.push(eq(updates.agentId, filter.agentId));
+  if (filter.statuses?.length) conditions.push(inArray(updates.status, filter.statuses));
+  if (filter.severities?.length) conditions.push(inArray(updates.severity, filter.severities));
+  if (filter.packageTypes?.length) conditions.push(inArray(updates.packageType, filter.packageTypes));
+  if (filter.security !== undefined) conditions.push(eq(updates.security, filter.security));
+  if (filter.search) {
+    const pattern = `%${escapeLike(filter.search)}%`;
+    const match = or(ilike(updates.packageName, pattern), ilike(agents.hostname, pattern));
+    if (match) conditions.push(match);
+  }
+  const where = and(...conditions);
+  const order = filter.direction === "asc" ? asc : desc;
+  const sortColumn = {
+    packageName: updates.packageName,
+    severity: updates.severity,
+    firstSeenAt: updates.firstSeenAt,
+    hostname: agents.hostname,
+  }[filter.sort];
+  const [items, totals] = await Promise.all([
+    db
+      .select({
+        id: updates.id,
+        agentId: updates.agentId,
+        hostname: agents.hostname,
+        packageType: updates.packageType,
+        packageName: updates.packageName,
+        target: updates.target,
+        currentVersion: updates.currentVersion,
+        availableVersion: updates.availableVersion,
+        installedVersion: updates.installedVersion,
+        severity: updates.severity,
+        security: updates.security,
+        cves: updates.cves,
+        source: updates.source,
+        sizeBytes: updates.sizeBytes,
+        metadata: updates.metadata,
+        status: updates.status,
+        lastCommandId: updates.lastCommandId,
+        firstSeenAt: updates.firstSeenAt,
+        statusChangedAt: updates.statusChangedAt,
+      })
+      .from(updates)
+      .innerJoin(agents, eq(agents.id, updates.agentId))
+      .where(where)
+      .orderBy(order(sortColumn), order(updates.id))
+      .limit(filter.pageSize)
+      .offset((filter.page - 1) * filter.pageSize),
+    db.select({ total: count() }).from(updates).innerJoin(agents, eq(agents.id, updates.agentId)).where(where),
+  ]);
+  return { items, total: totals[0]?.total ?? 0 };
+}

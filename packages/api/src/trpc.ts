@@ -1,0 +1,172 @@
+import { agents, apiTokens, type Database, type DatabaseDriver, users } from "@redflag/db";
+import { hasRole, type Role } from "@redflag/contracts";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import type { AdminActor } from "./actor.ts";
+import type { AdminSessions } from "./auth/admin-sessions.ts";
+import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
+import type { ServerConfig } from "./config.ts";
+
+/** Everything built once at server start and shared by all requests. */
+export type ApiDependencies = {
+  db: Database;
+  driver: DatabaseDriver;
+  ping: () => Promise<number>;
+  config: ServerConfig;
+  sessions: { secure: AdminSessions; plain: AdminSessions };
+  startedAt: Date;
+};
+
+export type RequestInfo = {
+  address: string;
+  secure: boolean;
+  authorization: string | null;
+  cookie: string | null;
+  origin: string | null;
+  host: string | null;
+};
+
+export type Context = ApiDependencies & {
+  request: RequestInfo;
+  /** Headers added to the response (Set-Cookie). */
+  responseHeaders: Headers;
+  adminSessions: AdminSessions;
+};
+
+export function createContext(
+  dependencies: ApiDependencies,
+  request: RequestInfo,
+  responseHeaders: Headers,
+): Context {
+  return {
+    ...dependencies,
+    request,
+    responseHeaders,
+    adminSessions: request.secure ? dependencies.sessions.secure : dependencies.sessions.plain,
+  };
+}
+
+/** Who may call a procedure; read by the access test that walks every procedure. */
+export type Access = "public" | "agent" | Role;
+export type Meta = { access: Access };
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const fields =
+        error.cause instanceof ZodError
+          ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
+          : null;
+      return {
+        ...shape,
+        message: fields
+          ? `Invalid input: ${fields.map((field) => `${field.path || "(input)"}: ${field.message}`).join("; ")}`
+          : shape.message,
+        data: { ...shape.data, fields },
+      };
+    },
+  });
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.meta({ access: "public" });
+
+function bearerToken(request: RequestInfo): string | null {
+  const header = request.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
+  const token = bearerToken(ctx.request);
+  if (token) {
+    if (!token.startsWith(tokenPrefixes.apiToken)) return null;
+    const now = new Date();
+    const [row] = await ctx.db
+      .select({ tokenId: apiTokens.id, userId: users.id, tokenRole: apiTokens.role, userRole: users.role })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(
+        and(
+          eq(apiTokens.tokenHash, hashToken(token)),
+          isNull(apiTokens.revokedAt),
+          isNull(users.disabledAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+        ),
+      );
+    if (!row) return null;
+    await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+    // A token never outranks its owner, even if the owner was demoted after creating it.
+    const role = hasRole(row.userRole, row.tokenRole) ? row.tokenRole : row.userRole;
+    return { type: "api_token", tokenId: row.tokenId, userId: row.userId, role };
+  }
+  const sessionId = ctx.adminSessions.readSessionId(ctx.request.cookie);
+  if (!sessionId) return null;
+  const validated = await ctx.adminSessions.validate(sessionId);
+  if (!validated) {
+    ctx.responseHeaders.append("Set-Cookie", ctx.adminSessions.blankCookie());
+    return null;
+  }
+  if (validated.refreshedCookie) ctx.responseHeaders.append("Set-Cookie", validated.refreshedCookie);
+  return {
+    type: "user",
+    userId: validated.user.id,
+    username: validated.user.username,
+    role: validated.user.role,
+    sessionId: validated.session.id,
+  };
+}
+
+/** A cookie-authenticated change must come from our own pages: refuse cross-site origins. */
+function isForeignOrigin(request: RequestInfo): boolean {
+  if (!request.origin) return false;
+  try {
+    return new URL(request.origin).host !== request.host;
+  } catch {
+    return true;
+  }
+}
+
+/** Admin callers (browser session or API token) holding at least `role`. */
+export function adminProcedure(role: Role) {
+  return t.procedure.meta({ access: role }).use(async ({ ctx, type, next }) => {
+    const actor = await resolveAdmin(ctx);
+    if (!actor) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "Log in or send a valid API token" });
+    }
+    if (actor.type === "user" && type === "mutation" && isForeignOrigin(ctx.request)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused" });
+    }
+    if (!hasRole(actor.role, role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${actor.role}` });
+    }
+    return next({ ctx: { actor } });
+  });
+}
+
+/** Registered agents, by their access token; `ctx.agentId` is the only agent they can touch. */
+export const agentProcedure = t.procedure.meta({ access: "agent" }).use(async ({ ctx, next }) => {
+  const token = bearerToken(ctx.request);
+  if (!token) throw new TRPCError({ code: "UNAUTHORIZED", message: "Send the agent access token" });
+  const check = verifyAccessToken(ctx.config.secret, token, new Date());
+  if (!check.valid) {
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message:
+        check.reason === "expired" ? "Access token expired: renew it" : "Access token is not valid: renew it",
+    });
+  }
+  const [agent] = await ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.id, check.agentId));
+  if (!agent) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This agent is no longer registered" });
+  }
+  return next({ ctx: { agentId: agent.id, actor: { type: "agent" as const, agentId: agent.id } } });
+});

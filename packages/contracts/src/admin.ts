@@ -1,0 +1,294 @@
+import { z } from "zod";
+import { commandTargetSchema, itemOutcomeSchema, metricsSchema } from "./agent.ts";
+import {
+  commandStatusSchema,
+  commandTypeSchema,
+  osTypeSchema,
+  packageTypeSchema,
+  roleSchema,
+  severitySchema,
+  updateStatusSchema,
+} from "./enums.ts";
+import { idSchema } from "./ids.ts";
+
+/** Request and response schemas of the admin API, used by the server, the dashboard and scripts. */
+
+export const pageInput = {
+  page: z.number().int().min(1).max(100_000).default(1),
+  pageSize: z.number().int().min(1).max(200).default(50),
+};
+export const sortDirectionSchema = z.enum(["asc", "desc"]);
+export const updateIdsInput = z.object({ updateIds: z.array(idSchema("update")).min(1).max(1000) });
+const tagSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-zA-Z0-9._:-]+$/, { message: "may contain only letters, digits and . _ : -" });
+
+export const listAgentsInput = z.object({
+  search: z.string().max(200).optional(),
+  presence: z.enum(["online", "offline"]).optional(),
+  osType: osTypeSchema.optional(),
+  tag: tagSchema.optional(),
+  sort: z.enum(["hostname", "lastCheckInAt", "createdAt"]).default("hostname"),
+  direction: sortDirectionSchema.default("asc"),
+  ...pageInput,
+});
+export const agentSummarySchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  osType: osTypeSchema,
+  osName: z.string(),
+  osVersion: z.string(),
+  architecture: z.string(),
+  agentVersion: z.string(),
+  tags: z.array(z.string()),
+  lastCheckInAt: z.date().nullable(),
+  lastScanAt: z.date().nullable(),
+  rebootRequired: z.boolean(),
+  online: z.boolean(),
+  pendingUpdates: z.number().int(),
+  securityUpdates: z.number().int(),
+});
+export const listAgentsOutput = z.object({ items: z.array(agentSummarySchema), total: z.number().int() });
+
+export const scanSummarySchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  scanners: z.array(
+    z.object({
+      packageType: packageTypeSchema,
+      status: z.enum(["ok", "error"]),
+      error: z.string().nullable(),
+      itemCount: z.number().int(),
+    }),
+  ),
+  opened: z.number().int(),
+  changed: z.number().int(),
+  closed: z.number().int(),
+  startedAt: z.date(),
+  finishedAt: z.date(),
+  receivedAt: z.date(),
+});
+export const agentDetailSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  osType: osTypeSchema,
+  osName: z.string(),
+  osVersion: z.string(),
+  architecture: z.string(),
+  agentVersion: z.string(),
+  machineId: z.string(),
+  tags: z.array(z.string()),
+  registrationTokenId: z.string().nullable(),
+  pollIntervalSeconds: z.number().int().nullable(),
+  effectivePollIntervalSeconds: z.number().int(),
+  rapidModeUntil: z.date().nullable(),
+  metrics: metricsSchema,
+  rebootRequired: z.boolean(),
+  lastCheckInAt: z.date().nullable(),
+  lastScanAt: z.date().nullable(),
+  createdAt: z.date(),
+  online: z.boolean(),
+  updateCounts: z.record(z.string(), z.number().int()),
+  latestScans: z.array(scanSummarySchema),
+});
+export const configureAgentInput = z.object({
+  agentId: idSchema("agent"),
+  pollIntervalSeconds: z.number().int().min(5).max(86_400).nullable().optional(),
+  rapidModeMinutes: z.number().int().min(0).max(240).optional(),
+  tags: z.array(tagSchema).max(50).optional(),
+});
+export const configureAgentOutput = z.object({
+  id: z.string(),
+  pollIntervalSeconds: z.number().int().nullable(),
+  rapidModeUntil: z.date().nullable(),
+  tags: z.array(z.string()),
+});
+export const requestAgentCommandInput = z.object({
+  agentId: idSchema("agent"),
+  type: z.enum(["scan", "reboot", "dry_run", "update_agent"]),
+  updateIds: z.array(idSchema("update")).max(1000).optional(),
+});
+
+export const listUpdatesInput = z.object({
+  agentId: idSchema("agent").optional(),
+  statuses: z.array(updateStatusSchema).max(7).optional(),
+  severities: z.array(severitySchema).max(5).optional(),
+  packageTypes: z.array(packageTypeSchema).max(5).optional(),
+  security: z.boolean().optional(),
+  search: z.string().max(200).optional(),
+  sort: z.enum(["packageName", "severity", "firstSeenAt", "hostname"]).default("packageName"),
+  direction: sortDirectionSchema.default("asc"),
+  ...pageInput,
+});
+export const updateSummarySchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  hostname: z.string(),
+  packageType: packageTypeSchema,
+  packageName: z.string(),
+  target: z.string(),
+  currentVersion: z.string().nullable(),
+  availableVersion: z.string(),
+  installedVersion: z.string().nullable(),
+  severity: severitySchema,
+  security: z.boolean(),
+  cves: z.array(z.string()),
+  source: z.string().nullable(),
+  sizeBytes: z.number().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  status: updateStatusSchema,
+  lastCommandId: z.string().nullable(),
+  firstSeenAt: z.date(),
+  statusChangedAt: z.date(),
+});
+export const listUpdatesOutput = z.object({ items: z.array(updateSummarySchema), total: z.number().int() });
+export const changedCountOutput = z.object({ changed: z.number().int() });
+export const installUpdatesOutput = z.object({ commandIds: z.array(z.string()) });
+
+export const listCommandsInput = z.object({
+  agentId: idSchema("agent").optional(),
+  statuses: z.array(commandStatusSchema).max(7).optional(),
+  types: z.array(commandTypeSchema).max(7).optional(),
+  ...pageInput,
+});
+export const commandSummarySchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  hostname: z.string(),
+  type: commandTypeSchema,
+  status: commandStatusSchema,
+  attempt: z.number().int(),
+  maxAttempts: z.number().int(),
+  targetCount: z.number().int(),
+  progressPercent: z.number().nullable(),
+  progressMessage: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  retryOf: z.string().nullable(),
+  createdAt: z.date(),
+  sentAt: z.date().nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+});
+export const listCommandsOutput = z.object({ items: z.array(commandSummarySchema), total: z.number().int() });
+export const commandRecordSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  type: commandTypeSchema,
+  status: commandStatusSchema,
+  targets: z.array(commandTargetSchema),
+  parameters: z.record(z.string(), z.unknown()),
+  attempt: z.number().int(),
+  maxAttempts: z.number().int(),
+  leaseExpiresAt: z.date().nullable(),
+  retryOf: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  progressPercent: z.number().nullable(),
+  progressMessage: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  output: z.string().nullable(),
+  itemOutcomes: z.array(itemOutcomeSchema).nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.date(),
+  sentAt: z.date().nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+});
+export const commandDetailSchema = commandRecordSchema.extend({
+  logs: z.array(
+    z.object({
+      id: z.string(),
+      commandId: z.string(),
+      attempt: z.number().int(),
+      kind: z.enum(["leased", "progress", "result", "lease_expired", "cancelled"]),
+      percent: z.number().nullable(),
+      message: z.string(),
+      createdAt: z.date(),
+    }),
+  ),
+});
+export const commandIdInput = z.object({ commandId: idSchema("command") });
+export const cancelCommandOutput = z.object({ id: z.string(), status: commandStatusSchema });
+
+export const createRegistrationTokenInput = z.object({
+  label: z.string().trim().min(1).max(100),
+  seats: z.number().int().min(1).max(10_000).default(1),
+  expiresInHours: z.number().int().min(1).max(24 * 365).default(24),
+});
+export const registrationTokenSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  displayPrefix: z.string(),
+  seats: z.number().int(),
+  seatsUsed: z.number().int(),
+  expiresAt: z.date(),
+  createdAt: z.date(),
+});
+export const createdRegistrationTokenSchema = registrationTokenSchema.extend({ token: z.string() });
+export const listedRegistrationTokenSchema = registrationTokenSchema.extend({
+  revokedAt: z.date().nullable(),
+  usable: z.boolean(),
+});
+export const revokedOutput = z.object({ id: z.string(), revokedAt: z.date().nullable() });
+
+export const createApiTokenInput = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: roleSchema,
+  expiresInDays: z.number().int().min(1).max(3650).nullable().default(90),
+});
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  displayPrefix: z.string(),
+  createdAt: z.date(),
+  expiresAt: z.date().nullable(),
+});
+export const createdApiTokenSchema = apiTokenSchema.extend({ token: z.string() });
+export const listedApiTokenSchema = apiTokenSchema.extend({
+  owner: z.string(),
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+});
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: roleSchema,
+  createdAt: z.date(),
+  disabledAt: z.date().nullable(),
+});
+
+export const healthSchema = z.object({
+  version: z.string(),
+  uptimeSeconds: z.number().int(),
+  database: z.object({
+    driver: z.string(),
+    reachable: z.boolean(),
+    latencyMs: z.number().nullable(),
+    error: z.string().nullable(),
+  }),
+  migrations: z
+    .object({ applied: z.number().int(), available: z.number().int(), latestHash: z.string().nullable() })
+    .nullable(),
+  agents: z.object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() }).nullable(),
+  commandQueue: z.record(z.string(), z.number().int()).nullable(),
+});
+
+export const listAuditEventsInput = z.object({
+  entityType: z.string().max(64).optional(),
+  entityId: z.string().max(64).optional(),
+  ...pageInput,
+});
+export const auditEventSchema = z.object({
+  id: z.string(),
+  actorType: z.enum(["user", "api_token", "agent", "system"]),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  createdAt: z.date(),
+});

@@ -1,0 +1,73 @@
+import { z } from "zod";
+
+export const packageTypes = ["apt", "dnf", "docker", "windows_update", "winget"] as const;
+export const packageTypeSchema = z.enum(packageTypes);
+export type PackageType = z.infer<typeof packageTypeSchema>;
+
+export const severities = ["critical", "important", "moderate", "low", "unknown"] as const;
+export const severitySchema = z.enum(severities);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const updateStatuses = [
+  "available",
+  "approved",
+  "installing",
+  "installed",
+  "failed",
+  "rejected",
+  "resolved",
+] as const;
+export const updateStatusSchema = z.enum(updateStatuses);
+export type UpdateStatus = z.infer<typeof updateStatusSchema>;
+
+/** Statuses in which an update is still open: it is reported by the agent and not yet dealt with. */
+export const openUpdateStatuses = [
+  "available",
+  "approved",
+  "failed",
+  "rejected",
+] as const satisfies readonly UpdateStatus[];
+
+export const commandTypes = [
+  "scan",
+  "dry_run",
+  "install",
+  "rollback",
+  "reboot",
+  "rapid_mode",
+  "update_agent",
+] as const;
+export const commandTypeSchema = z.enum(commandTypes);
+export type CommandType = z.infer<typeof commandTypeSchema>;
+
+export const commandStatuses = [
+  "pending",
+  "sent",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
+export const commandStatusSchema = z.enum(commandStatuses);
+export type CommandStatus = z.infer<typeof commandStatusSchema>;
+
+export const finishedCommandStatuses = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const satisfies readonly CommandStatus[];
+
+export const roles = ["viewer", "operator", "admin"] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+/** Whether a caller with `held` may do what needs `needed`. */
+export function hasRole(held: Role, needed: Role): boolean {
+  return roles.indexOf(held) >= roles.indexOf(needed);
+}
+
+export const osTypes = ["linux", "windows", "macos", "other"] as const;
+export const osTypeSchema = z.enum(osTypes);
+export type OsType = z.infer<typeof osTypeSchema>;

@@ -1,0 +1,34 @@
+import type { Metrics, OsType } from "@redflag/contracts";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { registrationTokens } from "./registration-tokens.ts";
+
+export const agents = pgTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    hostname: text("hostname").notNull(),
+    osType: text("os_type").$type<OsType>().notNull(),
+    osName: text("os_name").notNull(),
+    osVersion: text("os_version").notNull(),
+    architecture: text("architecture").notNull(),
+    agentVersion: text("agent_version").notNull(),
+    machineId: text("machine_id").notNull(),
+    tags: jsonb("tags").$type<string[]>().notNull().default([]),
+    registrationTokenId: text("registration_token_id").references(() => registrationTokens.id, {
+      onDelete: "set null",
+    }),
+    /** Per-agent poll interval; null follows the server-wide default setting. */
+    pollIntervalSeconds: integer("poll_interval_seconds"),
+    rapidModeUntil: timestamp("rapid_mode_until", { withTimezone: true, mode: "date" }),
+    metrics: jsonb("metrics").$type<Metrics>().notNull().default({}),
+    rebootRequired: boolean("reboot_required").notNull().default(false),
+    lastCheckInAt: timestamp("last_check_in_at", { withTimezone: true, mode: "date" }),
+    lastScanAt: timestamp("last_scan_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("agents_hostname_idx").on(table.hostname, table.id),
+    index("agents_last_check_in_idx").on(table.lastCheckInAt),
+    index("agents_created_at_idx").on(table.createdAt, table.id),
+  ],
+);

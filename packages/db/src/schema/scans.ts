@@ -1,0 +1,28 @@
+import type { PackageType } from "@redflag/contracts";
+import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { agents } from "./agents.ts";
+
+export type ScanScannerSummary = {
+  packageType: PackageType;
+  status: "ok" | "error";
+  error: string | null;
+  itemCount: number;
+};
+
+export const scans = pgTable(
+  "scans",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    scanners: jsonb("scanners").$type<ScanScannerSummary[]>().notNull(),
+    opened: integer("opened").notNull(),
+    changed: integer("changed").notNull(),
+    closed: integer("closed").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }).notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [index("scans_agent_received_idx").on(table.agentId, table.receivedAt)],
+);
