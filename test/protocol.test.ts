@@ -60,7 +60,11 @@ describe("the agent protocol over HTTP", () => {
     expect(commandIds).toHaveLength(1);
     const commandId = commandIds[0] as string;
 
-    const second = await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: true });
+    const second = await agent.client.agent.checkIn.mutate({
+      agentVersion: "0.1.0",
+      metrics: {},
+      rebootRequired: true,
+    });
     expect(second.commands).toHaveLength(1);
     const leased = second.commands[0];
     expect(leased).toMatchObject({ id: commandId, type: "install", attempt: 1 });
@@ -75,10 +79,18 @@ describe("the agent protocol over HTTP", () => {
       },
     ]);
     // A leased command is not handed out again at the next check-in.
-    const third = await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: true });
+    const third = await agent.client.agent.checkIn.mutate({
+      agentVersion: "0.1.0",
+      metrics: {},
+      rebootRequired: true,
+    });
     expect(third.commands).toEqual([]);
 
-    const progress = await agent.client.agent.reportProgress.mutate({ commandId, percent: 40, message: "Unpacking openssl" });
+    const progress = await agent.client.agent.reportProgress.mutate({
+      commandId,
+      percent: 40,
+      message: "Unpacking openssl",
+    });
     expect(progress).toMatchObject({ accepted: true, cancelled: false });
     const running = await admin.client.commands.get.query({ commandId });
     expect(running.status).toBe("running");
@@ -92,7 +104,9 @@ describe("the agent protocol over HTTP", () => {
       output: "Setting up openssl (3.0.17-1~deb12u2) ...",
       startedAt: started,
       finishedAt: new Date(),
-      items: [{ updateId: openssl.id, status: "installed", installedVersion: "3.0.17-1~deb12u2", message: "" }],
+      items: [
+        { updateId: openssl.id, status: "installed", installedVersion: "3.0.17-1~deb12u2", message: "" },
+      ],
     });
     expect(result).toEqual({ accepted: true, duplicate: false, commandStatus: "succeeded" });
 
@@ -135,7 +149,9 @@ describe("the agent protocol over HTTP", () => {
   test("an installed version other than the one offered marks the update failed", async () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);
-    await agent.client.agent.reportScan.mutate(scanReport([aptItem("curl", { availableVersion: "7.88.1-10+deb12u12" })]));
+    await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("curl", { availableVersion: "7.88.1-10+deb12u12" })]),
+    );
     const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
     if (!update) throw new Error("update missing");
     const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [update.id] });
@@ -147,7 +163,9 @@ describe("the agent protocol over HTTP", () => {
       output: "",
       startedAt: new Date(),
       finishedAt: new Date(),
-      items: [{ updateId: update.id, status: "installed", installedVersion: "7.88.1-10+deb12u11", message: "" }],
+      items: [
+        { updateId: update.id, status: "installed", installedVersion: "7.88.1-10+deb12u11", message: "" },
+      ],
     });
     const [after] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
     expect(after?.status).toBe("failed");
@@ -157,11 +175,23 @@ describe("the agent protocol over HTTP", () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);
     await admin.client.agents.configure.mutate({ agentId: agent.agentId, rapidModeMinutes: 10 });
-    const checkIn = await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+    const checkIn = await agent.client.agent.checkIn.mutate({
+      agentVersion: "0.1.0",
+      metrics: {},
+      rebootRequired: false,
+    });
     expect(checkIn.pollIntervalSeconds).toBe(5);
     expect(checkIn.rapidModeUntil?.getTime()).toBeGreaterThan(Date.now() + 9 * 60_000);
-    await admin.client.agents.configure.mutate({ agentId: agent.agentId, rapidModeMinutes: 0, pollIntervalSeconds: 60 });
-    const normal = await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+    await admin.client.agents.configure.mutate({
+      agentId: agent.agentId,
+      rapidModeMinutes: 0,
+      pollIntervalSeconds: 60,
+    });
+    const normal = await agent.client.agent.checkIn.mutate({
+      agentVersion: "0.1.0",
+      metrics: {},
+      rebootRequired: false,
+    });
     expect(normal.pollIntervalSeconds).toBe(60);
     expect(normal.rapidModeUntil).toBeNull();
   });

@@ -6,7 +6,12 @@ import { testEnvironment } from "./environment.ts";
 
 export const migrationsFolder = locateMigrationsFolder(import.meta.dir);
 
-export type TestDatabase = { handle: DatabaseHandle; url: string | null; name: string; cleanup: () => Promise<void> };
+export type TestDatabase = {
+  handle: DatabaseHandle;
+  url: string | null;
+  name: string;
+  cleanup: () => Promise<void>;
+};
 
 let pgliteTemplate: Promise<PGlite> | undefined;
 
@@ -41,7 +46,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await migrate(handle.db, migrationsFolder);
     return template;
   })();
-  const instance = await (await pgliteTemplate).clone();
+  const instance = (await (await pgliteTemplate).clone()) as PGlite;
   const handle = await createDatabase({ driver: "pglite", instance });
   return { handle, url: null, name: "pglite", cleanup: () => handle.close() };
 }

@@ -10,7 +10,10 @@ export async function signIn(server: TestServer, role: Role) {
   const username = `${role}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
   const password = "correct horse battery staple";
   await createUser(server.api.db, { actor: { type: "system" }, username, password, role });
-  const response = await rawCall(server.url, "auth.login", { type: "mutation", input: { username, password } });
+  const response = await rawCall(server.url, "auth.login", {
+    type: "mutation",
+    input: { username, password },
+  });
   if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
   const cookie = response.headers.get("set-cookie")?.split(";")[0];
   if (!cookie) throw new Error("login set no cookie");

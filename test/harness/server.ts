@@ -47,7 +47,10 @@ export async function startTestServer(
       // What a front server does: the peer address as the last X-Forwarded-For hop.
       const headers = new Headers(request.headers);
       const peer = bunServer.requestIP(request)?.address ?? "unknown";
-      headers.set("x-forwarded-for", [request.headers.get("x-forwarded-for"), peer].filter(Boolean).join(", "));
+      headers.set(
+        "x-forwarded-for",
+        [request.headers.get("x-forwarded-for"), peer].filter(Boolean).join(", "),
+      );
       return handler(new Request(request, { headers }));
     },
   });
@@ -106,7 +109,9 @@ export async function rawCall(
   const serialized = JSON.stringify(superjson.serialize(options.input));
   const response =
     options.type === "query"
-      ? await fetch(`${url}/api/trpc/${path}?input=${encodeURIComponent(serialized)}`, { headers: options.headers })
+      ? await fetch(`${url}/api/trpc/${path}?input=${encodeURIComponent(serialized)}`, {
+          headers: options.headers,
+        })
       : await fetch(`${url}/api/trpc/${path}`, {
           method: "POST",
           headers: { "content-type": "application/json", ...options.headers },

@@ -6,7 +6,10 @@ import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts
 export const trpcEndpoint = "/api/trpc";
 
 /** The HTTP entry of the API, used by the Next.js route and by tests alike. */
-export function createTrpcHandler(dependencies: ApiDependencies, options: { onInternalError?: (error: unknown) => void } = {}) {
+export function createTrpcHandler(
+  dependencies: ApiDependencies,
+  options: { onInternalError?: (error: unknown) => void } = {},
+) {
   const { maxBodyBytes, trustProxy } = dependencies.config;
   return async (request: Request): Promise<Response> => {
     const limited = await limitBody(request, maxBodyBytes);
@@ -15,7 +18,8 @@ export function createTrpcHandler(dependencies: ApiDependencies, options: { onIn
       endpoint: trpcEndpoint,
       req: limited,
       router: appRouter,
-      createContext: ({ req, resHeaders }) => createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders),
+      createContext: ({ req, resHeaders }) =>
+        createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders),
       onError: ({ error }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error);
       },

@@ -33,9 +33,11 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
   const sweeper =
     sweepMs > 0
       ? setInterval(() => {
-          handle.db.transaction((tx) => expireLeases(tx, {})).catch((error: unknown) => {
-            console.error("Taking back expired command leases failed:", error);
-          });
+          handle.db
+            .transaction((tx) => expireLeases(tx, {}))
+            .catch((error: unknown) => {
+              console.error("Taking back expired command leases failed:", error);
+            });
         }, sweepMs)
       : null;
   sweeper?.unref?.();

@@ -1,5 +1,5 @@
-import { agents, apiTokens, type Database, type DatabaseDriver, users } from "@redflag/db";
 import { hasRole, type Role } from "@redflag/contracts";
+import { agents, apiTokens, type Database, type DatabaseDriver, users } from "@redflag/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import superjson from "superjson";
@@ -146,7 +146,10 @@ export function adminProcedure(role: Role) {
       throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused" });
     }
     if (!hasRole(actor.role, role)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${actor.role}` });
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the ${role} role; you are ${actor.role}`,
+      });
     }
     return next({ ctx: { actor } });
   });

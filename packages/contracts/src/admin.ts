@@ -214,7 +214,12 @@ export const cancelCommandOutput = z.object({ id: z.string(), status: commandSta
 export const createRegistrationTokenInput = z.object({
   label: z.string().trim().min(1).max(100),
   seats: z.number().int().min(1).max(10_000).default(1),
-  expiresInHours: z.number().int().min(1).max(24 * 365).default(24),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(24),
 });
 export const registrationTokenSchema = z.object({
   id: z.string(),
@@ -272,7 +277,9 @@ export const healthSchema = z.object({
   migrations: z
     .object({ applied: z.number().int(), available: z.number().int(), latestHash: z.string().nullable() })
     .nullable(),
-  agents: z.object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() }).nullable(),
+  agents: z
+    .object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() })
+    .nullable(),
   commandQueue: z.record(z.string(), z.number().int()).nullable(),
 });
 

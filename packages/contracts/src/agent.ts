@@ -13,9 +13,16 @@ export function boundedText(max: number) {
   return z
     .string()
     .max(max)
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, {
-      message: "must not contain control characters",
-    });
+    .refine(hasNoControlCharacters, { message: "must not contain control characters" });
+}
+
+/** Tabs and line breaks are text; every other C0 control character and DEL is not. */
+function hasNoControlCharacters(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return false;
+  }
+  return true;
 }
 
 const shortText = boundedText(256);

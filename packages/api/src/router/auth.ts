@@ -6,7 +6,11 @@ import { hasAnyAdmin, setUpFirstAdmin } from "../services/users/set-up-first-adm
 import { adminProcedure, publicProcedure } from "../trpc.ts";
 import { passwordSchema, usernameSchema } from "./user-fields.ts";
 
-const sessionUser = z.object({ id: z.string(), username: z.string(), role: z.enum(["viewer", "operator", "admin"]) });
+const sessionUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(["viewer", "operator", "admin"]),
+});
 
 export const authRouter = {
   setupStatus: publicProcedure
@@ -49,7 +53,10 @@ export const authRouter = {
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx }) => {
       if (ctx.actor.type !== "user") {
-        throw new AppError("BAD_REQUEST", "API tokens have no session to log out of; revoke the token instead");
+        throw new AppError(
+          "BAD_REQUEST",
+          "API tokens have no session to log out of; revoke the token instead",
+        );
       }
       await ctx.adminSessions.invalidate(ctx.actor.sessionId);
       ctx.responseHeaders.append("Set-Cookie", ctx.adminSessions.blankCookie());

@@ -1,4 +1,11 @@
-import { auditEventSchema, healthSchema, idSchema, listAuditEventsInput, roleSchema, userSchema } from "@redflag/contracts";
+import {
+  auditEventSchema,
+  healthSchema,
+  idSchema,
+  listAuditEventsInput,
+  roleSchema,
+  userSchema,
+} from "@redflag/contracts";
 import { z } from "zod";
 import { listAuditEvents } from "../services/audit/list-audit-events.ts";
 import { getHealth } from "../services/health/get-health.ts";
@@ -23,7 +30,11 @@ export const settingsRouter = {
     .query(async ({ ctx }) => {
       const settings = await getSettings(ctx.db);
       // REDFLAG_DEBUG=true turns debug mode on whatever the stored setting says.
-      return { ...settings, debugMode: settings.debugMode || ctx.config.debug, debugForcedByEnvironment: ctx.config.debug };
+      return {
+        ...settings,
+        debugMode: settings.debugMode || ctx.config.debug,
+        debugForcedByEnvironment: ctx.config.debug,
+      };
     }),
   set: adminProcedure("admin")
     .input(setSettingInput)
@@ -40,7 +51,9 @@ export const usersRouter = {
     .output(userSchema.omit({ disabledAt: true }))
     .mutation(({ ctx, input }) => createUser(ctx.db, { actor: ctx.actor, ...input })),
   update: adminProcedure("admin")
-    .input(z.object({ userId: idSchema("user"), role: roleSchema.optional(), disabled: z.boolean().optional() }))
+    .input(
+      z.object({ userId: idSchema("user"), role: roleSchema.optional(), disabled: z.boolean().optional() }),
+    )
     .output(userSchema.pick({ id: true, username: true, role: true, disabledAt: true }).optional())
     .mutation(({ ctx, input }) => updateUser(ctx.db, { actor: ctx.actor, ...input })),
 };

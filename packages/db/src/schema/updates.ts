@@ -1,14 +1,5 @@
 import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
-import {
-  bigint,
-  boolean,
-  index,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
 /** The current state of one pending (or dealt-with) update of one package on one agent. */

@@ -5,7 +5,10 @@ import { notFound } from "../../errors.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
 
 /** Removes an agent with its updates, commands and tokens; its access token stops working at once. */
-export async function deleteAgent(db: DatabaseOrTransaction, options: { actor: AdminActor; agentId: string }) {
+export async function deleteAgent(
+  db: DatabaseOrTransaction,
+  options: { actor: AdminActor; agentId: string },
+) {
   return db.transaction(async (tx) => {
     const [agent] = await tx.delete(agents).where(eq(agents.id, options.agentId)).returning();
     if (!agent) throw notFound("Agent", options.agentId);

@@ -17,7 +17,12 @@ export async function getAgent(db: DatabaseOrTransaction, options: { agentId: st
       .from(updates)
       .where(eq(updates.agentId, options.agentId))
       .groupBy(updates.status),
-    db.select().from(scans).where(eq(scans.agentId, options.agentId)).orderBy(desc(scans.receivedAt)).limit(10),
+    db
+      .select()
+      .from(scans)
+      .where(eq(scans.agentId, options.agentId))
+      .orderBy(desc(scans.receivedAt))
+      .limit(10),
   ]);
   return {
     ...agent.agent,

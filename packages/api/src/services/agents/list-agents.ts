@@ -24,7 +24,11 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
   const conditions: SQL[] = [];
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search)}%`;
-    const match = or(ilike(agents.hostname, pattern), ilike(agents.id, pattern), ilike(agents.osName, pattern));
+    const match = or(
+      ilike(agents.hostname, pattern),
+      ilike(agents.id, pattern),
+      ilike(agents.osName, pattern),
+    );
     if (match) conditions.push(match);
   }
   if (filter.presence === "online") conditions.push(online);
@@ -33,9 +37,11 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
   if (filter.tag) conditions.push(sql`${agents.tags} @> ${JSON.stringify([filter.tag])}::jsonb`);
   const where = and(...conditions);
   const order = filter.direction === "asc" ? asc : desc;
-  const sortColumn = { hostname: agents.hostname, lastCheckInAt: agents.lastCheckInAt, createdAt: agents.createdAt }[
-    filter.sort
-  ];
+  const sortColumn = {
+    hostname: agents.hostname,
+    lastCheckInAt: agents.lastCheckInAt,
+    createdAt: agents.createdAt,
+  }[filter.sort];
   const [items, totals] = await Promise.all([
     db
       .select({

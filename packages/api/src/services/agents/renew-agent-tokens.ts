@@ -41,7 +41,9 @@ export async function renewAgentTokens(
     const [known] = await tx
       .select()
       .from(agentRefreshTokens)
-      .where(and(eq(agentRefreshTokens.tokenHash, tokenHash), eq(agentRefreshTokens.agentId, options.agentId)));
+      .where(
+        and(eq(agentRefreshTokens.tokenHash, tokenHash), eq(agentRefreshTokens.agentId, options.agentId)),
+      );
     if (!known) return { kind: "unknown" as const };
     if (known.usedAt && !known.revokedAt) {
       await tx

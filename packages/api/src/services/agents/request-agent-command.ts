@@ -20,14 +20,16 @@ export async function requestAgentCommand(
     let targets: ReturnType<typeof commandTargetOf>[] = [];
     if (options.type === "dry_run") {
       const ids = [...new Set(options.updateIds ?? [])];
-      if (ids.length === 0) throw new AppError("BAD_REQUEST", "A dry run needs the updates to preview (updateIds)");
+      if (ids.length === 0)
+        throw new AppError("BAD_REQUEST", "A dry run needs the updates to preview (updateIds)");
       const rows = await tx
         .select()
         .from(updates)
         .where(and(eq(updates.agentId, agent.id), inArray(updates.id, ids)));
       const found = new Set(rows.map((row) => row.id));
       const missing = ids.filter((id) => !found.has(id));
-      if (missing.length > 0) throw new AppError("NOT_FOUND", `Updates not found on this agent: ${missing.join(", ")}`);
+      if (missing.length > 0)
+        throw new AppError("NOT_FOUND", `Updates not found on this agent: ${missing.join(", ")}`);
       targets = rows.map(commandTargetOf);
     }
     return createCommand(tx, { actor: options.actor, agentId: agent.id, type: options.type, targets });

@@ -11,7 +11,10 @@ export async function createApiToken(
   options: { actor: AdminActor; name: string; role: Role; expiresAt: Date | null },
 ) {
   if (!hasRole(options.actor.role, options.role)) {
-    throw new AppError("FORBIDDEN", `You cannot create a token with more rights (${options.role}) than yours`);
+    throw new AppError(
+      "FORBIDDEN",
+      `You cannot create a token with more rights (${options.role}) than yours`,
+    );
   }
   const token = newSecretToken(tokenPrefixes.apiToken);
   return db.transaction(async (tx) => {

@@ -7,13 +7,23 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /** Cancels a command the agent has not started; its updates go back to `approved`. */
-export async function cancelCommand(db: DatabaseOrTransaction, options: { actor: AdminActor; commandId: string }) {
+export async function cancelCommand(
+  db: DatabaseOrTransaction,
+  options: { actor: AdminActor; commandId: string },
+) {
   return db.transaction(async (tx) => {
-    const [command] = await tx.select().from(commands).where(eq(commands.id, options.commandId)).for("update");
+    const [command] = await tx
+      .select()
+      .from(commands)
+      .where(eq(commands.id, options.commandId))
+      .for("update");
     if (!command) throw notFound("Command", options.commandId);
     if (command.status === "cancelled") return { id: command.id, status: command.status };
     if (command.status !== "pending" && command.status !== "sent") {
-      throw new AppError("CONFLICT", `Command ${command.id} is ${command.status}; only pending or sent commands can be cancelled`);
+      throw new AppError(
+        "CONFLICT",
+        `Command ${command.id} is ${command.status}; only pending or sent commands can be cancelled`,
+      );
     }
     const now = new Date();
     await tx
@@ -43,7 +53,12 @@ export async function cancelCommand(db: DatabaseOrTransaction, options: { actor:
       .select({ id: updates.id, status: updates.status })
       .from(updates)
       .where(and(eq(updates.lastCommandId, command.id), eq(updates.status, "installing")));
-    await transitionUpdates(tx, { actor: options.actor, rows, status: "approved", reason: "command cancelled" });
+    await transitionUpdates(tx, {
+      actor: options.actor,
+      rows,
+      status: "approved",
+      reason: "command cancelled",
+    });
     return { id: command.id, status: "cancelled" as const };
   });
 }

@@ -1,5 +1,5 @@
-import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { newId } from "@redflag/contracts";
+import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";

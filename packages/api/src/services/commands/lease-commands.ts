@@ -7,7 +7,10 @@ import { commandLeaseSeconds } from "../../config.ts";
  * Hands an agent its pending commands. `FOR UPDATE SKIP LOCKED` lets concurrent check-ins (from
  * several server instances, or a duplicated agent) never lease one command twice.
  */
-export async function leaseCommands(tx: DatabaseOrTransaction, options: { agentId: string; now: Date; limit?: number }) {
+export async function leaseCommands(
+  tx: DatabaseOrTransaction,
+  options: { agentId: string; now: Date; limit?: number },
+) {
   const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000);
   const candidates = tx
     .select({ id: commands.id })

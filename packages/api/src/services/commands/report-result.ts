@@ -85,7 +85,11 @@ async function applyItemOutcomes(
           actor,
           rows: [row],
           status: "available",
-          patch: { currentVersion: outcome.installedVersion, installedVersion: null, lastCommandId: command.id },
+          patch: {
+            currentVersion: outcome.installedVersion,
+            installedVersion: null,
+            lastCommandId: command.id,
+          },
           reason: "rolled back",
         });
       }

@@ -9,12 +9,18 @@ import { commandTargetOf, createCommand } from "./create-command.ts";
  * Retries a finished, unsuccessful command as a new command linked to it. An install retries only
  * the updates that still need it (not installed or gone since).
  */
-export async function retryCommand(db: DatabaseOrTransaction, options: { actor: AdminActor; commandId: string }) {
+export async function retryCommand(
+  db: DatabaseOrTransaction,
+  options: { actor: AdminActor; commandId: string },
+) {
   return db.transaction(async (tx) => {
     const [old] = await tx.select().from(commands).where(eq(commands.id, options.commandId)).for("update");
     if (!old) throw notFound("Command", options.commandId);
     if (!["failed", "timed_out", "cancelled"].includes(old.status)) {
-      throw new AppError("CONFLICT", `Command ${old.id} is ${old.status}; only failed, timed out or cancelled commands can be retried`);
+      throw new AppError(
+        "CONFLICT",
+        `Command ${old.id} is ${old.status}; only failed, timed out or cancelled commands can be retried`,
+      );
     }
     if (old.type !== "install") {
       return createCommand(tx, {
@@ -33,7 +39,10 @@ export async function retryCommand(db: DatabaseOrTransaction, options: { actor: 
         : await tx.select().from(updates).where(inArray(updates.id, ids)).orderBy(updates.id).for("update");
     const retryable = rows.filter((row) => ["available", "approved", "failed"].includes(row.status));
     if (retryable.length === 0) {
-      throw new AppError("CONFLICT", `Nothing left to retry: every update of ${old.id} is installed, installing or gone`);
+      throw new AppError(
+        "CONFLICT",
+        `Nothing left to retry: every update of ${old.id} is installed, installing or gone`,
+      );
     }
     const command = await createCommand(tx, {
       actor: options.actor,

@@ -1,7 +1,7 @@
 import { agents, commands, type Database, readMigrationLevel } from "@redflag/db";
 import { count, inArray, sql } from "drizzle-orm";
-import { getSettings } from "../settings/get-settings.ts";
 import { isOnlineSql } from "../agents/agent-presence.ts";
+import { getSettings } from "../settings/get-settings.ts";
 
 export async function getHealth(options: {
   db: Database;

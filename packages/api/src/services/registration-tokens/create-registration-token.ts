@@ -36,7 +36,12 @@ export async function createRegistrationToken(
     await recordAuditEvents(tx, {
       actor: options.actor,
       entries: [
-        { action: "registration_token.create", entityType: "registration_token", entityId: row.id, after: row },
+        {
+          action: "registration_token.create",
+          entityType: "registration_token",
+          entityId: row.id,
+          after: row,
+        },
       ],
     });
     return { ...row, token };

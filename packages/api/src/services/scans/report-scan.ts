@@ -49,10 +49,20 @@ export async function reportScan(
     const summaries: ScanScannerSummary[] = [];
     for (const scanner of options.report.scanners) {
       if (scanner.status === "error") {
-        summaries.push({ packageType: scanner.packageType, status: "error", error: scanner.error, itemCount: 0 });
+        summaries.push({
+          packageType: scanner.packageType,
+          status: "error",
+          error: scanner.error,
+          itemCount: 0,
+        });
         continue;
       }
-      summaries.push({ packageType: scanner.packageType, status: "ok", error: null, itemCount: scanner.items.length });
+      summaries.push({
+        packageType: scanner.packageType,
+        status: "ok",
+        error: null,
+        itemCount: scanner.items.length,
+      });
       const existing = await tx
         .select()
         .from(updates)
@@ -67,12 +77,22 @@ export async function reportScan(
         const row = byKey.get(key);
         if (!row) {
           const id = newId("update");
-          inserts.push({ id, agentId: options.agentId, packageType: scanner.packageType, ...fieldsOf(item), status: "available" });
+          inserts.push({
+            id,
+            agentId: options.agentId,
+            packageType: scanner.packageType,
+            ...fieldsOf(item),
+            status: "available",
+          });
           audit.push({
             action: "update.available",
             entityType: "update",
             entityId: id,
-            after: { status: "available", packageName: item.packageName, availableVersion: item.availableVersion },
+            after: {
+              status: "available",
+              packageName: item.packageName,
+              availableVersion: item.availableVersion,
+            },
           });
           counts.opened++;
           continue;
@@ -95,10 +115,15 @@ export async function reportScan(
           action: status !== row.status ? `update.${status}` : "update.changed",
           entityType: "update",
           entityId: row.id,
-          before: { status: row.status, currentVersion: row.currentVersion, availableVersion: row.availableVersion },
+          before: {
+            status: row.status,
+            currentVersion: row.currentVersion,
+            availableVersion: row.availableVersion,
+          },
           after: { status, currentVersion: item.currentVersion, availableVersion: item.availableVersion },
         });
-        if (status !== row.status && (row.status === "installed" || row.status === "resolved")) counts.opened++;
+        if (status !== row.status && (row.status === "installed" || row.status === "resolved"))
+          counts.opened++;
         else counts.changed++;
       }
       for (let start = 0; start < inserts.length; start += 500) {
@@ -113,7 +138,12 @@ export async function reportScan(
         await tx
           .update(updates)
           .set({ status: "resolved", statusChangedAt: now })
-          .where(inArray(updates.id, gone.slice(start, start + 1000).map((row) => row.id)));
+          .where(
+            inArray(
+              updates.id,
+              gone.slice(start, start + 1000).map((row) => row.id),
+            ),
+          );
       }
       for (const row of gone) {
         audit.push({

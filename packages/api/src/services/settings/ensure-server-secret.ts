@@ -15,6 +15,7 @@ export async function ensureServerSecret(db: DatabaseOrTransaction): Promise<str
     .values({ key: secretKey, value: randomBytes(32).toString("base64url") })
     .onConflictDoNothing({ target: settings.key });
   const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, secretKey));
-  if (typeof row?.value !== "string") throw new Error("The server secret in the settings table is not a string");
+  if (typeof row?.value !== "string")
+    throw new Error("The server secret in the settings table is not a string");
   return row.value;
 }

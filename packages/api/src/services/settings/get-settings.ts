@@ -1,6 +1,12 @@
 import { type DatabaseOrTransaction, settings } from "@redflag/db";
 import { inArray } from "drizzle-orm";
-import { type SettingKey, type Settings, settingDefaults, settingKeys, settingSchemas } from "./settings-schema.ts";
+import {
+  type SettingKey,
+  type Settings,
+  settingDefaults,
+  settingKeys,
+  settingSchemas,
+} from "./settings-schema.ts";
 
 /** All settings, stored values over defaults; a stored value that no longer parses falls back to its default. */
 export async function getSettings(db: DatabaseOrTransaction): Promise<Settings> {

@@ -15,7 +15,10 @@ export async function setSetting(
     await tx
       .insert(settings)
       .values({ key, value, updatedBy: options.actor.userId })
-      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date(), updatedBy: options.actor.userId } });
+      .onConflictDoUpdate({
+        target: settings.key,
+        set: { value, updatedAt: new Date(), updatedBy: options.actor.userId },
+      });
     await recordAuditEvents(tx, {
       actor: options.actor,
       entries: [{ action: "setting.set", entityType: "setting", entityId: key, before, after: value }],

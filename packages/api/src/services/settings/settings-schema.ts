@@ -21,7 +21,10 @@ export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
 
 export const setSettingInput = z.discriminatedUnion("key", [
   z.object({ key: z.literal("debugMode"), value: settingSchemas.debugMode }),
-  z.object({ key: z.literal("defaultPollIntervalSeconds"), value: settingSchemas.defaultPollIntervalSeconds }),
+  z.object({
+    key: z.literal("defaultPollIntervalSeconds"),
+    value: settingSchemas.defaultPollIntervalSeconds,
+  }),
   z.object({ key: z.literal("commandMaxAttempts"), value: settingSchemas.commandMaxAttempts }),
 ]);
 export type SetSettingInput = z.infer<typeof setSettingInput>;

@@ -66,7 +66,11 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
       .orderBy(order(sortColumn), order(updates.id))
       .limit(filter.pageSize)
       .offset((filter.page - 1) * filter.pageSize),
-    db.select({ total: count() }).from(updates).innerJoin(agents, eq(agents.id, updates.agentId)).where(where),
+    db
+      .select({ total: count() })
+      .from(updates)
+      .innerJoin(agents, eq(agents.id, updates.agentId))
+      .where(where),
   ]);
   return { items, total: totals[0]?.total ?? 0 };
 }

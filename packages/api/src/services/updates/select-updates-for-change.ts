@@ -12,11 +12,19 @@ export async function selectUpdatesForChange(
   options: { updateIds: string[]; allowedStatuses: readonly UpdateStatus[]; verb: string },
 ) {
   const ids = [...new Set(options.updateIds)];
-  const rows = await tx.select().from(updates).where(inArray(updates.id, ids)).orderBy(updates.id).for("update");
+  const rows = await tx
+    .select()
+    .from(updates)
+    .where(inArray(updates.id, ids))
+    .orderBy(updates.id)
+    .for("update");
   const found = new Set(rows.map((row) => row.id));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) {
-    throw new AppError("NOT_FOUND", `Update${missing.length > 1 ? "s" : ""} not found: ${missing.join(", ")}`);
+    throw new AppError(
+      "NOT_FOUND",
+      `Update${missing.length > 1 ? "s" : ""} not found: ${missing.join(", ")}`,
+    );
   }
   const blocked = rows.filter((row) => !options.allowedStatuses.includes(row.status));
   if (blocked.length > 0) {

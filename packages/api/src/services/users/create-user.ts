@@ -12,7 +12,10 @@ export async function createUser(
 ) {
   const passwordHash = await hashPassword(options.password);
   return db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.username, options.username));
+    const [existing] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.username, options.username));
     if (existing) throw new AppError("CONFLICT", `The username ${options.username} is taken`);
     const [user] = await tx
       .insert(users)

@@ -1,5 +1,5 @@
-import { type DatabaseOrTransaction, rowsOf, users } from "@redflag/db";
 import { newId } from "@redflag/contracts";
+import { type DatabaseOrTransaction, rowsOf, users } from "@redflag/db";
 import { sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
 import { hashPassword } from "../../auth/passwords.ts";

@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { hashToken, newSecretToken, signAccessToken, verifyAccessToken } from "./tokens.ts";
+
+const secret = "unit-test-secret-unit-test-secret";
+const agentId = "agt_01jd0000000000000000000000";
+
+describe("agent access tokens", () => {
+  test("a signed token verifies until it expires", () => {
+    const expiresAt = new Date(Date.now() + 60_000);
+    const token = signAccessToken(secret, agentId, expiresAt);
+    const check = verifyAccessToken(secret, token, new Date());
+    expect(check).toEqual({
+      valid: true,
+      agentId,
+      expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000),
+    });
+    expect(verifyAccessToken(secret, token, new Date(expiresAt.getTime() + 1000))).toEqual({
+      valid: false,
+      reason: "expired",
+    });
+  });
+
+  test("a token signed with another secret, or altered, is refused", () => {
+    const token = signAccessToken(secret, agentId, new Date(Date.now() + 60_000));
+    expect(verifyAccessToken("another-secret-another-secret-xx", token, new Date())).toEqual({
+      valid: false,
+      reason: "bad_signature",
+    });
+    const otherAgent = token.replace(agentId, "agt_01jd0000000000000000000001");
+    expect(verifyAccessToken(secret, otherAgent, new Date())).toEqual({
+      valid: false,
+      reason: "bad_signature",
+    });
+    const later = token.replace(/\.(\d+)\./, (_match, seconds: string) => `.${Number(seconds) + 3600}.`);
+    expect(verifyAccessToken(secret, later, new Date())).toEqual({ valid: false, reason: "bad_signature" });
+  });
+
+  test("malformed tokens are refused", () => {
+    for (const token of [
+      "",
+      "rf_at_",
+      "rf_at_a.b",
+      "rf_at_a.notanumber.sig",
+      "rf_pat_x.1.y",
+      `rf_at_${agentId}.1.2.3`,
+    ]) {
+      expect(verifyAccessToken(secret, token, new Date())).toEqual({ valid: false, reason: "malformed" });
+    }
+  });
+});
+
+describe("secret tokens", () => {
+  test("are random, prefixed, and hashed to 64 hex characters", () => {
+    const first = newSecretToken("rf_pat_");
+    const second = newSecretToken("rf_pat_");
+    expect(first).toStartWith("rf_pat_");
+    expect(first).not.toBe(second);
+    expect(first.length).toBe("rf_pat_".length + 43);
+    expect(hashToken(first)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashToken(first)).not.toBe(hashToken(second));
+  });
+});

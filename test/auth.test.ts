@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { signIn } from "./harness/fixtures.ts";
+import { apiClient, errorCodeOf, rawCall, startTestServer, type TestServer } from "./harness/server.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ rateLimits: { loginPerUser: { limit: 3, windowSeconds: 300 } } });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe("admin sessions", () => {
+  test("first-run setup works once, sets a session cookie, then is refused", async () => {
+    const anonymous = apiClient(server.url);
+    expect(await anonymous.auth.setupStatus.query()).toEqual({ needsSetup: true });
+    const setup = await rawCall(server.url, "auth.setup", {
+      type: "mutation",
+      input: { username: "root-admin", password: "a long enough password" },
+    });
+    expect(setup.status).toBe(200);
+    const cookieHeader = setup.headers.get("set-cookie") ?? "";
+    expect(cookieHeader).toContain("rf_session=");
+    expect(cookieHeader).toContain("HttpOnly");
+    expect(cookieHeader).toContain("SameSite=Lax");
+    expect(cookieHeader).not.toContain("Secure");
+    const cookie = cookieHeader.split(";")[0] as string;
+    expect(await apiClient(server.url, { cookie }).auth.me.query()).toMatchObject({
+      username: "root-admin",
+      role: "admin",
+    });
+    expect(await anonymous.auth.setupStatus.query()).toEqual({ needsSetup: false });
+    expect(
+      await errorCodeOf(
+        anonymous.auth.setup.mutate({ username: "second", password: "another long password" }),
+      ),
+    ).toBe("FORBIDDEN");
+  });
+
+  test("login with the wrong password is refused the same way as an unknown user", async () => {
+    const user = await signIn(server, "viewer");
+    const anonymous = apiClient(server.url);
+    const wrong = await anonymous.auth.login
+      .mutate({ username: user.username, password: "wrong password!" })
+      .catch((error) => error);
+    const unknown = await anonymous.auth.login
+      .mutate({ username: "nobody-here", password: "wrong password!" })
+      .catch((error) => error);
+    expect(wrong.message).toBe("Wrong username or password");
+    expect(unknown.message).toBe(wrong.message);
+  });
+
+  test("logins are rate limited per user", async () => {
+    const user = await signIn(server, "viewer");
+    const anonymous = apiClient(server.url);
+    const codes: string[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      codes.push(
+        await errorCodeOf(
+          anonymous.auth.login.mutate({ username: user.username, password: "wrong password!" }),
+        ),
+      );
+    }
+    // signIn used one attempt already; the limit is 3 per window.
+    expect(codes).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]);
+    expect(
+      await errorCodeOf(anonymous.auth.login.mutate({ username: user.username, password: user.password })),
+    ).toBe("TOO_MANY_REQUESTS");
+  });
+
+  test("logout ends the session", async () => {
+    const user = await signIn(server, "viewer");
+    await user.client.auth.logout.mutate();
+    expect(await errorCodeOf(user.client.auth.me.query())).toBe("UNAUTHORIZED");
+  });
+
+  test("a disabled user's sessions stop working; the last admin cannot be demoted", async () => {
+    const admin = await signIn(server, "admin");
+    const viewer = await signIn(server, "viewer");
+    const users = await admin.client.users.list.query();
+    const viewerRow = users.find((row) => row.username === viewer.username);
+    if (!viewerRow) throw new Error("viewer missing");
+    await admin.client.users.update.mutate({ userId: viewerRow.id, disabled: true });
+    expect(await errorCodeOf(viewer.client.auth.me.query())).toBe("UNAUTHORIZED");
+    for (const row of users.filter(
+      (candidate) => candidate.role === "admin" && candidate.username !== admin.username,
+    )) {
+      await admin.client.users.update.mutate({ userId: row.id, disabled: true });
+    }
+    const me = (await admin.client.users.list.query()).find((row) => row.username === admin.username);
+    if (!me) throw new Error("admin missing");
+    expect(await errorCodeOf(admin.client.users.update.mutate({ userId: me.id, role: "viewer" }))).toBe(
+      "CONFLICT",
+    );
+  });
+
+  test("settings persist and are validated", async () => {
+    const admin = await signIn(server, "admin");
+    await admin.client.settings.set.mutate({ key: "defaultPollIntervalSeconds", value: 120 });
+    expect((await admin.client.settings.get.query()).defaultPollIntervalSeconds).toBe(120);
+    expect(
+      await errorCodeOf(admin.client.settings.set.mutate({ key: "defaultPollIntervalSeconds", value: 1 })),
+    ).toBe("BAD_REQUEST");
+    expect((await admin.client.settings.get.query()).defaultPollIntervalSeconds).toBe(120);
+    const health = await admin.client.health.get.query();
+    expect(health.database.reachable).toBe(true);
+    expect(health.migrations?.applied).toBe(health.migrations?.available);
+    expect(health.version).toBe("0.0.0-test");
+  });
+});

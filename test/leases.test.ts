@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
+import { commands } from "@redflag/db";
+import { eq } from "drizzle-orm";
+import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
+import { startTestServer, type TestServer } from "./harness/server.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };
+
+/** Moves a command's lease into the past, as if the agent had gone silent for longer than the lease. */
+async function expireLeaseOf(commandId: string) {
+  await server.api.db
+    .update(commands)
+    .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+    .where(eq(commands.id, commandId));
+}
+
+async function setUpInstall() {
+  const admin = await signIn(server, "operator");
+  const agent = await registerAgent(server, admin);
+  await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash")]));
+  const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+  if (!update) throw new Error("update missing");
+  const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [update.id] });
+  return { admin, agent, update, commandId: commandIds[0] as string };
+}
+
+describe("command leases", () => {
+  test("an expired lease is handed out again, then times out after the last attempt", async () => {
+    const { admin, agent, update, commandId } = await setUpInstall();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const answer = await agent.client.agent.checkIn.mutate(checkIn);
+      expect(answer.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, attempt]]);
+      await expireLeaseOf(commandId);
+    }
+    const last = await agent.client.agent.checkIn.mutate(checkIn);
+    expect(last.commands).toEqual([]);
+    const detail = await admin.client.commands.get.query({ commandId });
+    expect(detail.status).toBe("timed_out");
+    expect(detail.attempt).toBe(3);
+    expect(detail.logs.filter((log) => log.kind === "lease_expired")).toHaveLength(3);
+    const [after] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    expect(after?.status).toBe("failed");
+
+    const retry = await admin.client.commands.retry.mutate({ commandId });
+    expect(retry.retryOf).toBe(commandId);
+    expect(retry.status).toBe("pending");
+    expect(retry.targets.map((target) => target.updateId)).toEqual([update.id]);
+    const leased = await agent.client.agent.checkIn.mutate(checkIn);
+    expect(leased.commands.map((command) => command.id)).toEqual([retry.id]);
+    const [installing] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    expect(installing?.status).toBe("installing");
+  });
+
+  test("the server-wide sweep takes back expired leases without a check-in", async () => {
+    const { admin, agent, commandId } = await setUpInstall();
+    await agent.client.agent.checkIn.mutate(checkIn);
+    await expireLeaseOf(commandId);
+    const swept = await server.api.db.transaction((tx) => expireLeases(tx, {}));
+    expect(swept.expired).toBeGreaterThanOrEqual(1);
+    expect((await admin.client.commands.get.query({ commandId })).status).toBe("pending");
+  });
+
+  test("progress extends the lease of a running command", async () => {
+    const { admin, agent, commandId } = await setUpInstall();
+    await agent.client.agent.checkIn.mutate(checkIn);
+    const before = (await admin.client.commands.get.query({ commandId })).leaseExpiresAt;
+    await expireLeaseOf(commandId);
+    const progress = await agent.client.agent.reportProgress.mutate({
+      commandId,
+      percent: 10,
+      message: "downloading",
+    });
+    expect(progress.accepted).toBe(true);
+    expect(progress.leaseExpiresAt?.getTime()).toBeGreaterThanOrEqual(before?.getTime() ?? 0);
+    expect((await agent.client.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+    expect((await admin.client.commands.get.query({ commandId })).status).toBe("running");
+  });
+
+  test("a cancelled command is never leased and its updates go back to approved", async () => {
+    const { admin, agent, commandId } = await setUpInstall();
+    expect(await admin.client.commands.cancel.mutate({ commandId })).toEqual({
+      id: commandId,
+      status: "cancelled",
+    });
+    expect((await agent.client.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+    const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    expect(update?.status).toBe("approved");
+  });
+
+  test("concurrent check-ins of one agent never receive the same command", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const created: string[] = [];
+    for (let index = 0; index < 30; index++) {
+      const command = await admin.client.agents.requestCommand.mutate({
+        agentId: agent.agentId,
+        type: "scan",
+      });
+      created.push(command.id);
+    }
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => agent.client.agent.checkIn.mutate(checkIn)),
+    );
+    const received = answers.flatMap((answer) => answer.commands.map((command) => command.id));
+    expect(new Set(received).size).toBe(received.length);
+    // Each check-in leases at most 10; drain the rest and check every command went out exactly once.
+    for (;;) {
+      const more = await agent.client.agent.checkIn.mutate(checkIn);
+      if (more.commands.length === 0) break;
+      received.push(...more.commands.map((command) => command.id));
+    }
+    expect(received.sort()).toEqual(created.sort());
+  });
+});

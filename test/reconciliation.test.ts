@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
+import { startTestServer, type TestServer } from "./harness/server.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function setUp() {
+  const admin = await signIn(server, "operator");
+  const agent = await registerAgent(server, admin);
+  const list = async () =>
+    (
+      await admin.client.updates.list.query({ agentId: agent.agentId, sort: "packageName", pageSize: 200 })
+    ).items.map((item) => `${item.packageType}:${item.packageName}@${item.availableVersion}=${item.status}`);
+  return { admin, agent, list };
+}
+
+describe("scan reports are the full truth for the scanners they name", () => {
+  test("a package missing from the next report is resolved; the same report twice changes nothing", async () => {
+    const { agent, list, admin } = await setUp();
+    const report = scanReport([aptItem("bash"), aptItem("curl"), aptItem("vim")]);
+    expect(await agent.client.agent.reportScan.mutate(report)).toMatchObject({
+      opened: 3,
+      changed: 0,
+      closed: 0,
+    });
+    const auditBefore = (await admin.client.audit.list.query({ entityType: "update", pageSize: 200 })).total;
+
+    expect(await agent.client.agent.reportScan.mutate(report)).toMatchObject({
+      opened: 0,
+      changed: 0,
+      closed: 0,
+      unchanged: 3,
+    });
+    expect((await admin.client.audit.list.query({ entityType: "update", pageSize: 200 })).total).toBe(
+      auditBefore,
+    );
+
+    expect(
+      await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash"), aptItem("vim")])),
+    ).toMatchObject({
+      opened: 0,
+      closed: 1,
+      unchanged: 2,
+    });
+    expect(await list()).toEqual([
+      "apt:bash@1.0-2=available",
+      "apt:curl@1.0-2=resolved",
+      "apt:vim@1.0-2=available",
+    ]);
+  });
+
+  test("a failed scanner leaves its updates alone, and other scanners are reconciled", async () => {
+    const { agent, list } = await setUp();
+    await agent.client.agent.reportScan.mutate({
+      scanners: [
+        { packageType: "apt", status: "ok", items: [aptItem("bash")] },
+        {
+          packageType: "docker",
+          status: "ok",
+          items: [aptItem("nginx", { target: "web", availableVersion: "sha256:abc" })],
+        },
+      ],
+      startedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    const result = await agent.client.agent.reportScan.mutate({
+      scanners: [
+        { packageType: "apt", status: "error", error: "apt-get update failed: could not resolve host" },
+        { packageType: "docker", status: "ok", items: [] },
+      ],
+      startedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    expect(result).toMatchObject({ closed: 1 });
+    expect(await list()).toEqual(["apt:bash@1.0-2=available", "docker:nginx@sha256:abc=resolved"]);
+  });
+
+  test("a new version reopens an installed update and resets an approval", async () => {
+    const { agent, admin, list } = await setUp();
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash"), aptItem("curl")]));
+    const items = (await admin.client.updates.list.query({ agentId: agent.agentId, sort: "packageName" }))
+      .items;
+    const [bash, curl] = items;
+    if (!bash || !curl) throw new Error("missing updates");
+    await admin.client.updates.approve.mutate({ updateIds: [bash.id, curl.id] });
+    await admin.client.updates.reject.mutate({ updateIds: [curl.id] });
+    await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("bash", { availableVersion: "1.0-3" }), aptItem("curl")]),
+    );
+    expect(await list()).toEqual(["apt:bash@1.0-3=available", "apt:curl@1.0-2=rejected"]);
+    const resolvedAgain = await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("bash", { availableVersion: "1.0-3" })]),
+    );
+    expect(resolvedAgain.closed).toBe(1);
+    const reopened = await agent.client.agent.reportScan.mutate(
+      scanReport([
+        aptItem("bash", { availableVersion: "1.0-3" }),
+        aptItem("curl", { availableVersion: "1.0-4" }),
+      ]),
+    );
+    expect(reopened).toMatchObject({ opened: 1, closed: 0 });
+    expect(await list()).toEqual(["apt:bash@1.0-3=available", "apt:curl@1.0-4=available"]);
+  });
+
+  test("the same package twice in one report is refused and nothing is written", async () => {
+    const { agent, list } = await setUp();
+    const error = await agent.client.agent.reportScan
+      .mutate(scanReport([aptItem("bash"), aptItem("bash")]))
+      .catch((cause) => cause);
+    expect(String(error.message)).toContain("lists bash twice");
+    expect(await list()).toEqual([]);
+  });
+
+  test("updates that are installing are not closed by a report that no longer lists them", async () => {
+    const { agent, admin, list } = await setUp();
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash")]));
+    const [bash] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    if (!bash) throw new Error("missing update");
+    await admin.client.updates.install.mutate({ updateIds: [bash.id] });
+    await agent.client.agent.reportScan.mutate(scanReport([]));
+    expect(await list()).toEqual(["apt:bash@1.0-2=installing"]);
+  });
+});
