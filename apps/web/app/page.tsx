@@ -1,0 +1,5 @@
+import { HomeView } from "~/components/home-view";
+
+export default function HomePage() {
+  return <HomeView />;
+}

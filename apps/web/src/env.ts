@@ -1,0 +1,182 @@
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { defaultRateLimits, type RateLimitConfig, type StartOptions } from "@redflag/api";
+import { locateMigrationsFolder } from "@redflag/db";
+import { z } from "zod";
+
+/**
+ * The server's environment, validated once. This is the only module of the web app that reads
+ * `process.env` (Next's own NEXT_RUNTIME check in instrumentation.ts aside).
+ */
+export type ServerEnv = {
+  port: number;
+  repositoryRoot: string;
+  database: { driver: "postgres"; url: string } | { driver: "pglite"; dataDir: string };
+  /** Where the data lives, for people reading the log: never contains a password. */
+  databaseLocation: string;
+  initialAdmin: { username: string; password: string } | null;
+  config: StartOptions["config"];
+};
+
+const defaultMaxBodyBytes = 5 * 1024 * 1024;
+const defaultVersion = "0.1.0";
+
+// Blank values (`FOO=` in a compose file) mean "not set".
+const optionalText = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+
+const booleanFlag = z.preprocess(
+  (value) => (value === "" ? undefined : typeof value === "string" ? value.toLowerCase() : value),
+  z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+);
+
+function positiveInteger(defaultValue: number) {
+  return z.preprocess(
+    (value) => (value === undefined || value === "" ? defaultValue : Number(value)),
+    z
+      .number({ error: "must be a number" })
+      .int({ error: "must be a whole number" })
+      .positive({ error: "must be positive" }),
+  );
+}
+
+const environmentSchema = z.object({
+  PORT: positiveInteger(8080).pipe(z.number().max(65_535, { error: "must be a port number (1-65535)" })),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// or postgresql:// URL" })
+      .optional(),
+  ),
+  REDFLAG_DATA_DIR: optionalText,
+  REDFLAG_SECRET: optionalText.pipe(
+    z.string().min(32, { error: "must be at least 32 characters (or leave it unset)" }).optional(),
+  ),
+  REDFLAG_DEBUG: booleanFlag,
+  REDFLAG_ADMIN_USER: optionalText,
+  REDFLAG_ADMIN_PASSWORD: optionalText,
+  REDFLAG_TRUST_PROXY: booleanFlag,
+  REDFLAG_MAX_BODY_BYTES: positiveInteger(defaultMaxBodyBytes),
+  REDFLAG_RATE_LIMIT_MULTIPLIER: z.preprocess(
+    (value) => (value === undefined || value === "" ? undefined : Number(value)),
+    z
+      .number({ error: "must be a number" })
+      .positive({ error: "must be a positive number" })
+      .refine(Number.isFinite, { error: "must be a finite number" })
+      .optional(),
+  ),
+});
+
+export class InvalidEnvironmentError extends Error {
+  override name = "InvalidEnvironmentError";
+}
+
+/** Reads and checks the environment; `workingDirectory` is where the search for the repository root starts. */
+export function parseServerEnv(
+  source: Record<string, string | undefined>,
+  options: { workingDirectory: string },
+): ServerEnv {
+  const parsed = environmentSchema.safeParse(source);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  // Checked apart from the schema so that it is reported together with any other problem.
+  const hasAdminUser = Boolean(source.REDFLAG_ADMIN_USER);
+  if (hasAdminUser !== Boolean(source.REDFLAG_ADMIN_PASSWORD)) {
+    const missing = hasAdminUser ? "REDFLAG_ADMIN_PASSWORD" : "REDFLAG_ADMIN_USER";
+    problems.push(`${missing}: set REDFLAG_ADMIN_USER and REDFLAG_ADMIN_PASSWORD together, or neither`);
+  }
+  if (!parsed.success || problems.length > 0) {
+    const lines = problems.map((problem) => `  ${problem}`).join("\n");
+    throw new InvalidEnvironmentError(`Invalid server environment:\n${lines}`);
+  }
+  const environment = parsed.data;
+  const migrationsFolder = findMigrationsFolder(options.workingDirectory);
+  const repositoryRoot = dirname(migrationsFolder);
+
+  let database: ServerEnv["database"];
+  let databaseLocation: string;
+  if (environment.DATABASE_URL) {
+    database = { driver: "postgres", url: environment.DATABASE_URL };
+    databaseLocation = `Postgres at ${describePostgresUrl(environment.DATABASE_URL)}`;
+  } else {
+    // Relative to the repository, not to apps/web where `next start` runs.
+    const dataDir = resolve(repositoryRoot, environment.REDFLAG_DATA_DIR ?? "./data");
+    database = { driver: "pglite", dataDir };
+    databaseLocation = `embedded PGlite in ${dataDir}`;
+  }
+
+  const { REDFLAG_ADMIN_USER: username, REDFLAG_ADMIN_PASSWORD: password } = environment;
+  return {
+    port: environment.PORT,
+    repositoryRoot,
+    database,
+    databaseLocation,
+    initialAdmin: username !== undefined && password !== undefined ? { username, password } : null,
+    config: {
+      version: readVersion(repositoryRoot),
+      secret: environment.REDFLAG_SECRET ?? null,
+      debug: environment.REDFLAG_DEBUG === "true",
+      maxBodyBytes: environment.REDFLAG_MAX_BODY_BYTES,
+      migrationsFolder,
+      rateLimits: scaleRateLimits(defaultRateLimits, environment.REDFLAG_RATE_LIMIT_MULTIPLIER ?? 1),
+      trustProxy: environment.REDFLAG_TRUST_PROXY === "true",
+    },
+  };
+}
+
+let cached: ServerEnv | undefined;
+
+/** The process environment, parsed on first use and kept. */
+export function serverEnv(): ServerEnv {
+  cached ??= parseServerEnv(process.env, { workingDirectory: process.cwd() });
+  return cached;
+}
+
+export function scaleRateLimits(limits: RateLimitConfig, multiplier: number): RateLimitConfig {
+  if (multiplier === 1) return limits;
+  const scaled: Partial<RateLimitConfig> = {};
+  for (const [name, rule] of Object.entries(limits) as [
+    keyof RateLimitConfig,
+    RateLimitConfig[keyof RateLimitConfig],
+  ][]) {
+    scaled[name] = { ...rule, limit: Math.max(1, Math.ceil(rule.limit * multiplier)) };
+  }
+  return scaled as RateLimitConfig;
+}
+
+function findMigrationsFolder(workingDirectory: string): string {
+  try {
+    return locateMigrationsFolder(workingDirectory);
+  } catch (cause) {
+    throw new InvalidEnvironmentError(
+      `Cannot find the RedFlag repository root (the folder holding drizzle/meta/_journal.json) above ${workingDirectory}; start the server from inside the repository`,
+      { cause },
+    );
+  }
+}
+
+function readVersion(repositoryRoot: string): string {
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(join(repositoryRoot, "package.json"), "utf8"));
+    if (
+      manifest &&
+      typeof manifest === "object" &&
+      "version" in manifest &&
+      typeof manifest.version === "string"
+    ) {
+      return manifest.version;
+    }
+  } catch {
+    // No readable manifest: fall through to the default version.
+  }
+  return defaultVersion;
+}
+
+function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname}`;
+  } catch {
+    return "the DATABASE_URL";
+  }
+}
