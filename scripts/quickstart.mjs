@@ -134,7 +134,14 @@ function runChild(command, args, { cwd, env = childEnvironment }) {
     };
     const signals = ["SIGINT", "SIGTERM"];
     for (const signal of signals) process.on(signal, forward);
+    // `npm start` signals only its `sh -c`, which dies without passing it on: when our parent is
+    // gone, stop the child too rather than leave a server running with nobody to stop it.
+    const parentAtStart = process.ppid;
+    const orphanWatch = setInterval(() => {
+      if (process.ppid !== parentAtStart) forward("SIGTERM");
+    }, 1000);
     const stopForwarding = () => {
+      clearInterval(orphanWatch);
       for (const signal of signals) process.off(signal, forward);
     };
     child.on("error", (error) => {
