@@ -1,4 +1,5 @@
 import { type ApiServer, createTrpcHandler, startApiServer } from "@redflag/api";
+import { createDatabase } from "@redflag/db";
 import { type ServerEnv, serverEnv } from "~/env";
 
 export type ApiRuntime = {
@@ -23,11 +24,18 @@ export function getApi(): Promise<ApiRuntime> {
 
 async function startApi(): Promise<ApiRuntime> {
   const env = serverEnv();
-  const server = await startApiServer({
-    database: env.database,
-    config: env.config,
-    initialAdmin: env.initialAdmin,
-  });
+  // Opened here rather than by startApiServer so that a failed start (a migration error, say)
+  // closes it: the retry must not find PGlite's data directory still held by this process.
+  const handle = await createDatabase(env.database);
+  let server: ApiServer;
+  try {
+    server = await startApiServer({ database: handle, config: env.config, initialAdmin: env.initialAdmin });
+  } catch (error) {
+    await handle.close().catch((closeError: unknown) => {
+      console.error("[redflag] Closing the database after a failed start failed as well:", closeError);
+    });
+    throw error;
+  }
   const handleTrpc = createTrpcHandler(server, {
     onInternalError: (error) => console.error("[redflag] Internal error while serving /api/trpc:", error),
   });
