@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { appRouter } from "@redflag/api";
 import type { Role } from "@redflag/contracts";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { apiClient, errorCodeOf, rawCall, startTestServer, type TestServer } from "./harness/server.ts";
+import {
+  apiClient,
+  errorCodeOf,
+  rawCall,
+  serverStartTimeout,
+  startTestServer,
+  type TestServer,
+} from "./harness/server.ts";
 
 type Procedure = { _def: { type: "query" | "mutation" | "subscription"; meta?: { access?: string } } };
 
@@ -29,7 +36,7 @@ beforeAll(async () => {
   await admin.client.apiTokens.revoke.mutate({ tokenId: revoked.id });
   revokedToken = revoked.token;
   agentToken = (await registerAgent(server, admin)).accessToken;
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { signIn } from "./harness/fixtures.ts";
-import { apiClient, errorCodeOf, rawCall, startTestServer, type TestServer } from "./harness/server.ts";
+import {
+  apiClient,
+  errorCodeOf,
+  rawCall,
+  serverStartTimeout,
+  startTestServer,
+  type TestServer,
+} from "./harness/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ rateLimits: { loginPerUser: { limit: 3, windowSeconds: 300 } } });
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

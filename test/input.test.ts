@@ -4,14 +4,14 @@ import { scans, updates } from "@redflag/db";
 import { count } from "drizzle-orm";
 import superjson from "superjson";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { rawCall, startTestServer, type TestServer } from "./harness/server.ts";
+import { rawCall, serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
 
 let server: TestServer;
 let agent: Awaited<ReturnType<typeof registerAgent>>;
 beforeAll(async () => {
   server = await startTestServer({ maxBodyBytes: 5 * 1024 * 1024 });
   agent = await registerAgent(server, await signIn(server, "operator"));
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

@@ -3,12 +3,12 @@ import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import { commands } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { startTestServer, type TestServer } from "./harness/server.ts";
+import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { startTestServer, type TestServer } from "./harness/server.ts";
+import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

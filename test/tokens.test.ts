@@ -2,12 +2,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registrationTokens } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import { hostFacts, registerAgent, signIn } from "./harness/fixtures.ts";
-import { apiClient, errorCodeOf, startTestServer, type TestServer } from "./harness/server.ts";
+import {
+  apiClient,
+  errorCodeOf,
+  serverStartTimeout,
+  startTestServer,
+  type TestServer,
+} from "./harness/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ rateLimits: { renewPerAgent: { limit: 1000, windowSeconds: 60 } } });
-});
+}, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
 });

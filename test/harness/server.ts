@@ -17,6 +17,9 @@ export type TestServer = {
   stop: () => Promise<void>;
 };
 
+/** The first database of a run is created cold (PGlite's start takes seconds): hooks that start a server get this long. */
+export const serverStartTimeout = 60_000;
+
 export const testSecret = "test-secret-that-is-long-enough-0123456789";
 
 /** The real API handler on a real HTTP port, over a fresh database. */

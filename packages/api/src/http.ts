@@ -71,8 +71,10 @@ function requestInfoOf(request: Request, trustProxy: boolean): RequestInfo {
     .split(",")
     .map((part) => part.trim())
     .filter(Boolean);
-  // Without a trusted proxy only the hop nearest to us (added by our own HTTP server) is believed.
-  const address = (trustProxy ? forwarded[0] : forwarded.at(-1)) ?? "unknown";
+  // The web server replaces the header with the socket's peer address, or appends the peer behind a
+  // trusted proxy (apps/web/src/server/forwarded-for.ts). So the last entry is the peer, and behind a
+  // trusted proxy the one before it is what that proxy saw; anything further left is client-written.
+  const address = (trustProxy ? (forwarded.at(-2) ?? forwarded.at(-1)) : forwarded.at(-1)) ?? "unknown";
   const protocol = trustProxy ? request.headers.get("x-forwarded-proto") : null;
   return {
     address,

@@ -24,10 +24,17 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
   // A handle passed in belongs to the caller, who closes it; one opened here is closed by `stop`.
   const ownsHandle = !("db" in options.database);
   const handle = "db" in options.database ? options.database : await createDatabase(options.database);
-  await migrate(handle.db, options.config.migrationsFolder);
-  const secret = options.config.secret ?? (await ensureServerSecret(handle.db));
-  if (options.initialAdmin && !(await hasAnyAdmin(handle.db))) {
-    await createUser(handle.db, { actor: systemActor, ...options.initialAdmin, role: "admin" });
+  let secret: string;
+  try {
+    await migrate(handle.db, options.config.migrationsFolder);
+    secret = options.config.secret ?? (await ensureServerSecret(handle.db));
+    if (options.initialAdmin && !(await hasAnyAdmin(handle.db))) {
+      await createUser(handle.db, { actor: systemActor, ...options.initialAdmin, role: "admin" });
+    }
+  } catch (error) {
+    // Leave nothing open (PGlite allows one opener of a data directory), so a retry can start cleanly.
+    if (ownsHandle) await handle.close().catch(() => {});
+    throw error;
   }
   const sweepMs = options.leaseSweepIntervalMs ?? 30_000;
   const sweeper =
