@@ -155,8 +155,8 @@ export function adminProcedure(role: Role) {
   });
 }
 
-/** Registered agents, by their access token; `ctx.agentId` is the only agent they can touch. */
-export const agentProcedure = t.procedure.meta({ access: "agent" }).use(async ({ ctx, next }) => {
+/** Callers holding a valid agent access token; whether the agent still exists is not yet checked. */
+const agentTokenProcedure = t.procedure.meta({ access: "agent" }).use(async ({ ctx, next }) => {
   const token = bearerToken(ctx.request);
   if (!token) throw new TRPCError({ code: "UNAUTHORIZED", message: "Send the agent access token" });
   const check = verifyAccessToken(ctx.config.secret, token, new Date());
@@ -167,9 +167,20 @@ export const agentProcedure = t.procedure.meta({ access: "agent" }).use(async ({
         check.reason === "expired" ? "Access token expired: renew it" : "Access token is not valid: renew it",
     });
   }
-  const [agent] = await ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.id, check.agentId));
+  return next({ ctx: { agentId: check.agentId, actor: { type: "agent" as const, agentId: check.agentId } } });
+});
+
+/**
+ * For check-in only, the hottest path: its own first statement updates the agent's row and answers
+ * UNAUTHORIZED when there is none, so the separate existence check is skipped.
+ */
+export const agentHeartbeatProcedure = agentTokenProcedure;
+
+/** Registered agents, by their access token; `ctx.agentId` is the only agent they can touch. */
+export const agentProcedure = agentTokenProcedure.use(async ({ ctx, next }) => {
+  const [agent] = await ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.id, ctx.agentId));
   if (!agent) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "This agent is no longer registered" });
   }
-  return next({ ctx: { agentId: agent.id, actor: { type: "agent" as const, agentId: agent.id } } });
+  return next();
 });

@@ -19,7 +19,7 @@ import { reportProgress } from "../services/commands/report-progress.ts";
 import { reportResult } from "../services/commands/report-result.ts";
 import { consumeRateLimit } from "../services/rate-limits/consume-rate-limit.ts";
 import { reportScan } from "../services/scans/report-scan.ts";
-import { agentProcedure, publicProcedure } from "../trpc.ts";
+import { agentHeartbeatProcedure, agentProcedure, publicProcedure } from "../trpc.ts";
 
 /** The agent protocol: every call starts at the agent. */
 export const agentRouter = {
@@ -45,7 +45,7 @@ export const agentRouter = {
       });
       return renewAgentTokens(ctx.db, { ...input, secret: ctx.config.secret });
     }),
-  checkIn: agentProcedure
+  checkIn: agentHeartbeatProcedure
     .input(checkInInput)
     .output(checkInOutput)
     .mutation(({ ctx, input }) => checkInAgent(ctx.db, { agentId: ctx.agentId, ...input })),

@@ -1,36 +1,60 @@
 import type { Metrics } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction } from "@redflag/db";
-import { eq } from "drizzle-orm";
+import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
+import { sql } from "drizzle-orm";
 import { rapidPollIntervalSeconds } from "../../config.ts";
 import { AppError } from "../../errors.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
-import { getSettings } from "../settings/get-settings.ts";
+import { settingDefaults, settingSchemas } from "../settings/settings-schema.ts";
 
-/** Records an agent's heartbeat and hands it its pending commands and its next poll interval. */
+type HeartbeatRow = {
+  poll_interval_seconds: number | null;
+  rapid_mode_until: Date | string | null;
+  has_work: boolean;
+  default_poll_interval: unknown;
+};
+
+/**
+ * Records an agent's heartbeat and hands it its pending commands and its next poll interval.
+ * The common case (nothing to hand out) is one statement; only when the agent has pending commands or
+ * overdue leases does it take the transaction that expires and leases them.
+ */
 export async function checkInAgent(
   db: DatabaseOrTransaction,
   options: { agentId: string; agentVersion: string; metrics: Metrics; rebootRequired: boolean },
 ) {
   const now = new Date();
-  return db.transaction(async (tx) => {
-    const [agent] = await tx
-      .update(agents)
-      .set({
-        lastCheckInAt: now,
-        agentVersion: options.agentVersion,
-        metrics: options.metrics,
-        rebootRequired: options.rebootRequired,
+  const at = now.toISOString();
+  const [heartbeat] = rowsOf<HeartbeatRow>(
+    await db.execute(sql`
+      with agent as (
+        update agents set last_check_in_at = ${at}::timestamptz, agent_version = ${options.agentVersion},
+          metrics = ${JSON.stringify(options.metrics)}::jsonb, reboot_required = ${options.rebootRequired}
+        where id = ${options.agentId}
+        returning poll_interval_seconds, rapid_mode_until
+      )
+      select agent.poll_interval_seconds, agent.rapid_mode_until,
+        exists (
+          select 1 from commands
+          where agent_id = ${options.agentId}
+            and (status = 'pending' or (status in ('sent', 'running') and lease_expires_at < ${at}::timestamptz))
+        ) as has_work,
+        (select value from settings where key = 'defaultPollIntervalSeconds') as default_poll_interval
+      from agent`),
+  );
+  if (!heartbeat) throw new AppError("UNAUTHORIZED", "This agent is no longer registered");
+  const commands = heartbeat.has_work
+    ? await db.transaction(async (tx) => {
+        await expireLeases(tx, { agentId: options.agentId, now });
+        return leaseCommands(tx, { agentId: options.agentId, now });
       })
-      .where(eq(agents.id, options.agentId))
-      .returning({ pollIntervalSeconds: agents.pollIntervalSeconds, rapidModeUntil: agents.rapidModeUntil });
-    if (!agent) throw new AppError("UNAUTHORIZED", "This agent is no longer registered");
-    await expireLeases(tx, { agentId: options.agentId, now });
-    const commands = await leaseCommands(tx, { agentId: options.agentId, now });
-    const rapid = agent.rapidModeUntil && agent.rapidModeUntil > now ? agent.rapidModeUntil : null;
-    const pollIntervalSeconds = rapid
-      ? rapidPollIntervalSeconds
-      : (agent.pollIntervalSeconds ?? (await getSettings(tx)).defaultPollIntervalSeconds);
-    return { commands, pollIntervalSeconds, rapidModeUntil: rapid, serverTime: now };
-  });
+    : [];
+  const rapidModeUntil = heartbeat.rapid_mode_until ? new Date(heartbeat.rapid_mode_until) : null;
+  const rapid = rapidModeUntil && rapidModeUntil > now ? rapidModeUntil : null;
+  const parsedDefault = settingSchemas.defaultPollIntervalSeconds.safeParse(heartbeat.default_poll_interval);
+  const defaultPoll = parsedDefault.success ? parsedDefault.data : settingDefaults.defaultPollIntervalSeconds;
+  const pollIntervalSeconds = rapid
+    ? rapidPollIntervalSeconds
+    : (heartbeat.poll_interval_seconds ?? defaultPoll);
+  return { commands, pollIntervalSeconds, rapidModeUntil: rapid, serverTime: now };
 }
