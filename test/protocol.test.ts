@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { agents } from "@redflag/db";
+import { eq } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
 
@@ -194,5 +196,26 @@ describe("the agent protocol over HTTP", () => {
     });
     expect(normal.pollIntervalSeconds).toBe(60);
     expect(normal.rapidModeUntil).toBeNull();
+  });
+
+  test("an agent silent for three poll intervals shows as offline", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await admin.client.agents.configure.mutate({ agentId: agent.agentId, pollIntervalSeconds: 60 });
+    await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+    expect((await admin.client.agents.get.query({ agentId: agent.agentId })).online).toBe(true);
+    const silentSince = async (seconds: number) => {
+      await server.api.db
+        .update(agents)
+        .set({ lastCheckInAt: new Date(Date.now() - seconds * 1000) })
+        .where(eq(agents.id, agent.agentId));
+      return (await admin.client.agents.get.query({ agentId: agent.agentId })).online;
+    };
+    expect(await silentSince(170)).toBe(true);
+    expect(await silentSince(190)).toBe(false);
+    const offline = await admin.client.agents.list.query({ presence: "offline" });
+    expect(offline.items.map((item) => item.id)).toContain(agent.agentId);
+    const online = await admin.client.agents.list.query({ presence: "online" });
+    expect(online.items.map((item) => item.id)).not.toContain(agent.agentId);
   });
 });

@@ -151,3 +151,33 @@ describe("API tokens", () => {
     expect(await errorCodeOf(script.auth.me.query())).toBe("UNAUTHORIZED");
   });
 });
+
+describe("registration rate limit", () => {
+  test(
+    "registrations from one address are limited, and a refused attempt takes no seat",
+    async () => {
+      const limited = await startTestServer({
+        rateLimits: { registerPerAddress: { limit: 2, windowSeconds: 60 } },
+      });
+      try {
+        const admin = await signIn(limited, "operator");
+        const token = await admin.client.registrationTokens.create.mutate({ label: "limit", seats: 10 });
+        const anonymous = apiClient(limited.url);
+        await anonymous.agent.register.mutate({ registrationToken: token.token, host: hostFacts() });
+        await anonymous.agent.register.mutate({ registrationToken: token.token, host: hostFacts() });
+        expect(
+          await errorCodeOf(
+            anonymous.agent.register.mutate({ registrationToken: token.token, host: hostFacts() }),
+          ),
+        ).toBe("TOO_MANY_REQUESTS");
+        const listed = (await admin.client.registrationTokens.list.query()).find(
+          (row) => row.id === token.id,
+        );
+        expect(listed?.seatsUsed).toBe(2);
+      } finally {
+        await limited.stop();
+      }
+    },
+    serverStartTimeout,
+  );
+});
