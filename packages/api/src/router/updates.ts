@@ -5,7 +5,7 @@ import {
   listUpdatesOutput,
   updateIdsInput,
 } from "@redflag/contracts";
-import { approveUpdates, rejectUpdates } from "../services/updates/approve-updates.ts";
+import { decideUpdates } from "../services/updates/decide-updates.ts";
 import { installUpdates } from "../services/updates/install-updates.ts";
 import { listUpdates } from "../services/updates/list-updates.ts";
 import { adminProcedure } from "../trpc.ts";
@@ -19,11 +19,15 @@ export const updatesRouter = {
   approve: adminProcedure("operator")
     .input(updateIdsInput)
     .output(changedCountOutput)
-    .mutation(({ ctx, input }) => approveUpdates(ctx.db, { actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) =>
+      decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "approved" }),
+    ),
   reject: adminProcedure("operator")
     .input(updateIdsInput)
     .output(changedCountOutput)
-    .mutation(({ ctx, input }) => rejectUpdates(ctx.db, { actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) =>
+      decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "rejected" }),
+    ),
   install: adminProcedure("operator")
     .input(updateIdsInput)
     .output(installUpdatesOutput)
