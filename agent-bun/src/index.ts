@@ -1,2 +1,8 @@
-/** The agent is built in its own change; the package exists so the workspace layout is complete. */
-export const agentPackage = "@redflag/agent";
+import { main } from "./cli/main.ts";
+import { readEnvironment } from "./environment.ts";
+
+const exitCode = await main(process.argv.slice(2), readEnvironment(), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
+process.exitCode = exitCode;

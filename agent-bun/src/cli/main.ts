@@ -1,0 +1,203 @@
+import { hostname } from "node:os";
+import { Command, CommanderError, Option } from "commander";
+import {
+  type LoadedConfig,
+  loadConfig,
+  requireRegistration,
+  saveConfig,
+  serverUrlSchema,
+} from "../config/config.ts";
+import { stateFiles } from "../config/paths.ts";
+import { runDaemon } from "../daemon/daemon.ts";
+import { loadDaemonState } from "../daemon/state.ts";
+import type { AgentEnvironment } from "../environment.ts";
+import { describeError, ExitError, exitCodes } from "../errors.ts";
+import { collectHostFacts } from "../host/facts.ts";
+import { setUpLogging } from "../logging.ts";
+import { exportCsv, exportJson, renderUpdatesTable } from "../output/updates.ts";
+import { type LastScan, loadLastScan, runScan, saveLastScan } from "../scan.ts";
+import { registerAgent } from "../transport/client.ts";
+import { Outbox } from "../transport/outbox.ts";
+import { agentVersion } from "../version.ts";
+
+export type CliIo = {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+};
+
+type Options = {
+  register?: boolean;
+  server?: string;
+  token?: string;
+  scan?: boolean;
+  status?: boolean;
+  listUpdates?: boolean;
+  export?: "json" | "csv";
+  daemon?: boolean;
+};
+
+function buildProgram(io: CliIo) {
+  return new Command()
+    .name("redflag-agent")
+    .description(
+      "RedFlag agent: finds pending updates on this machine, reports them to the RedFlag server and installs the ones an admin approves. Without options, a registered agent runs as a daemon.",
+    )
+    .version(agentVersion, "-v, --version", "print the agent version")
+    .helpOption("-h, --help", "show this help")
+    .option("--register", "register this machine with a server (needs --server and --token)")
+    .option("--server <url>", "server URL for --register (default: REDFLAG_SERVER_URL)")
+    .option("--token <token>", "registration token for --register")
+    .option("--scan", "scan for updates now, print them and cache the result")
+    .option("--status", "show registration, server, last check-in and last scan")
+    .option("--list-updates", "print the updates found by the last scan")
+    .addOption(
+      new Option("--export <format>", "write the last scan's updates to stdout as json or csv").choices([
+        "json",
+        "csv",
+      ]),
+    )
+    .option("--daemon", "run the poll loop (the default when registered)")
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText(
+      "after",
+      `
+Files: config ${process.platform === "win32" ? "C:\\ProgramData\\RedFlag\\config.json" : "/etc/aggregator/config.json"} (AGENT_CONFIG_PATH overrides),
+       scan cache, outbox and lock in ${process.platform === "win32" ? "C:\\ProgramData\\RedFlag" : "/var/lib/aggregator"} (REDFLAG_STATE_DIR overrides).
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 not registered, 4 needs root, 5 server unreachable,
+            6 token refused, 7 scan failed, 8 another agent is running, 9 server rejected the request.`,
+    );
+}
+
+function requireRoot(what: string, environment: AgentEnvironment) {
+  if (environment.platform === "win32") return;
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    throw new ExitError(`${what} needs root: run it with sudo`, { exitCode: exitCodes.notRoot });
+  }
+}
+
+/** Runs the CLI; returns the exit code. The only place that turns errors into exit codes. */
+export async function main(argv: string[], environment: AgentEnvironment, io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    throw error;
+  }
+  const options = program.opts<Options>();
+  try {
+    return await dispatch(options, environment, io);
+  } catch (error) {
+    if (error instanceof ExitError) {
+      io.stderr(`redflag-agent: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`redflag-agent: internal error (a bug, please report it): ${describeError(error)}\n`);
+    if (error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return exitCodes.internal;
+  }
+}
+
+function usage(message: string): never {
+  throw new ExitError(`${message} (see --help)`, { exitCode: exitCodes.usage });
+}
+
+async function dispatch(options: Options, environment: AgentEnvironment, io: CliIo): Promise<number> {
+  const modes = [options.register, options.scan, options.status, options.listUpdates, options.daemon].filter(
+    Boolean,
+  ).length;
+  if (modes > 1) usage("Choose one of --register, --scan, --status, --list-updates, --daemon");
+  if ((options.server || options.token) && !options.register)
+    usage("--server and --token go with --register");
+  if (options.export && (options.register || options.status || options.daemon)) {
+    usage("--export goes alone, or with --scan or --list-updates");
+  }
+  const config = loadConfig(environment);
+  const files = stateFiles(config.stateDirectory);
+
+  if (options.register) return register(options, config, environment, io);
+  if (options.status) return status(config, io);
+  if (options.scan) {
+    requireRoot("Scanning (apt-get update)", environment);
+    const scan = await runScan(config.file);
+    saveLastScan(files.lastScan, scan);
+    printScan(scan, options.export, io);
+    return scan.scanners.some((scanner) => scanner.status === "error") ? exitCodes.scanFailed : exitCodes.ok;
+  }
+  if (options.listUpdates || options.export) {
+    const scan = loadLastScan(files.lastScan);
+    if (!scan) {
+      throw new ExitError(`No scan yet (${files.lastScan} is missing): run --scan first`, {
+        exitCode: exitCodes.scanFailed,
+      });
+    }
+    printScan(scan, options.export, io);
+    return exitCodes.ok;
+  }
+  const registered = requireRegistration(config);
+  requireRoot("The daemon (it installs packages)", environment);
+  setUpLogging();
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  try {
+    await runDaemon({ config: registered, files, signal: controller.signal });
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
+  return exitCodes.ok;
+}
+
+function printScan(scan: LastScan, format: Options["export"], io: CliIo) {
+  if (format === "json") io.stdout(exportJson(scan, hostname()));
+  else if (format === "csv") io.stdout(exportCsv(scan));
+  else io.stdout(`${renderUpdatesTable(scan)}\n`);
+}
+
+async function register(options: Options, config: LoadedConfig, environment: AgentEnvironment, io: CliIo) {
+  const serverText = options.server ?? environment.serverUrl ?? config.file.serverUrl;
+  if (!serverText) usage("--register needs --server URL (or REDFLAG_SERVER_URL)");
+  if (!options.token) usage("--register needs --token TOKEN");
+  const server = serverUrlSchema.safeParse(serverText);
+  if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
+  if (!/^[\x21-\x7e]{10,200}$/.test(options.token))
+    usage("The registration token looks wrong (10–200 printable characters)");
+  const files = stateFiles(config.stateDirectory);
+  const host = collectHostFacts(files.machineId);
+  const { registration, pollIntervalSeconds } = await registerAgent(server.data, options.token, host);
+  saveConfig(config, { ...config.file, serverUrl: server.data, registration, pollIntervalSeconds });
+  io.stdout(`Registered as ${registration.agentId} with ${server.data}\nConfig written to ${config.path}\n`);
+  return exitCodes.ok;
+}
+
+function status(config: LoadedConfig, io: CliIo): number {
+  const files = stateFiles(config.stateDirectory);
+  const registration = config.file.registration;
+  const state = loadDaemonState(files.daemonState);
+  const scan = loadLastScan(files.lastScan);
+  const pending = new Outbox(files.outbox).pending().length;
+  const lines = [
+    `Agent version:   ${agentVersion}`,
+    `Config:          ${config.path}${config.exists ? "" : " (missing)"}`,
+    `Registered:      ${registration ? `yes, as ${registration.agentId} since ${registration.registeredAt.toISOString()}` : "no"}`,
+    `Server:          ${config.file.serverUrl ?? "-"}`,
+    `Poll interval:   ${config.file.pollIntervalSeconds} s`,
+    `Last check-in:   ${state.lastCheckInAt?.toISOString() ?? "never"}`,
+    `Last scan:       ${
+      scan
+        ? `${scan.finishedAt.toISOString()}, ${scan.scanners.reduce((total, scanner) => total + (scanner.status === "ok" ? scanner.items.length : 0), 0)} updates`
+        : "never"
+    }`,
+    `Last report:     ${state.lastScanReportedAt?.toISOString() ?? "never"}`,
+    `Outbox:          ${pending} waiting`,
+    ...(state.lastError ? [`Last error:      ${state.lastError}`] : []),
+  ];
+  io.stdout(`${lines.join("\n")}\n`);
+  return registration ? exitCodes.ok : exitCodes.notRegistered;
+}

@@ -1,0 +1,153 @@
+import { idSchema } from "@redflag/contracts";
+import { z } from "zod";
+import type { AgentEnvironment } from "../environment.ts";
+import { ExitError, exitCodes } from "../errors.ts";
+import { readFileIfExists, writeFileAtomically } from "./files.ts";
+import { defaultPaths } from "./paths.ts";
+
+export const serverUrlSchema = z
+  .string()
+  .max(2048)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password;
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an http:// or https:// URL without credentials" },
+  )
+  .transform((value) => value.replace(/\/+$/, ""));
+
+const tokenSchema = z.string().min(20).max(512);
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((value) => value.startsWith("/") || /^[A-Za-z]:[\\/]/.test(value), {
+    message: "must be an absolute path",
+  });
+
+export const registrationSchema = z.object({
+  agentId: idSchema("agent"),
+  accessToken: tokenSchema,
+  accessTokenExpiresAt: z.coerce.date(),
+  refreshToken: tokenSchema,
+  refreshTokenExpiresAt: z.coerce.date(),
+  registeredAt: z.coerce.date(),
+});
+export type Registration = z.infer<typeof registrationSchema>;
+
+/** The config file: settings an operator may write by hand, and the registration the agent writes. */
+export const configFileSchema = z.strictObject({
+  serverUrl: serverUrlSchema.optional(),
+  registration: registrationSchema.optional(),
+  /** Server-set, remembered so a restart keeps the pace. */
+  pollIntervalSeconds: z.number().int().min(5).max(86_400).default(300),
+  /** Upper bound of the random delay added to each poll (spreads a fleet's check-ins). */
+  pollJitterSeconds: z.number().min(0).max(30).default(30),
+  /** How often the daemon scans on its own, besides scans the server asks for. */
+  scanIntervalSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(6 * 3600),
+  stateDirectory: absolutePath.optional(),
+  apt: z
+    .strictObject({
+      /** Passed to apt as APT_CONFIG: points the scanner and installer at another apt configuration. */
+      configFile: absolutePath.optional(),
+      rebootRequiredFile: absolutePath.default("/run/reboot-required"),
+    })
+    .default({ rebootRequiredFile: "/run/reboot-required" }),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export type LoadedConfig = {
+  path: string;
+  exists: boolean;
+  file: ConfigFile;
+  stateDirectory: string;
+};
+
+export function configPath(environment: AgentEnvironment): string {
+  return environment.configPath ?? defaultPaths(environment).config;
+}
+
+/** Reads and validates the config file; a missing file is an empty config (not registered). */
+export function loadConfig(environment: AgentEnvironment): LoadedConfig {
+  const path = configPath(environment);
+  let text: string | null;
+  try {
+    text = readFileIfExists(path);
+  } catch (error) {
+    throw new ExitError(`Cannot read the config file ${path}: ${(error as Error).message}`, {
+      exitCode: (error as NodeJS.ErrnoException).code === "EACCES" ? exitCodes.notRoot : exitCodes.internal,
+      cause: error,
+    });
+  }
+  let raw: unknown = {};
+  if (text !== null) {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ExitError(`The config file ${path} is not valid JSON: ${(error as Error).message}`, {
+        exitCode: exitCodes.usage,
+        cause: error,
+      });
+    }
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "(file)"}: ${issue.message}`)
+      .join("; ");
+    throw new ExitError(`The config file ${path} is invalid: ${problems}`, {
+      exitCode: exitCodes.usage,
+      cause: parsed.error,
+    });
+  }
+  const file = parsed.data;
+  return {
+    path,
+    exists: text !== null,
+    file,
+    stateDirectory:
+      environment.stateDirectory ?? file.stateDirectory ?? defaultPaths(environment).stateDirectory,
+  };
+}
+
+export function saveConfig(config: LoadedConfig, file: ConfigFile) {
+  try {
+    writeFileAtomically(config.path, `${JSON.stringify(file, null, 2)}\n`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ExitError(
+      `Cannot write the config file ${config.path}: ${(error as Error).message}${
+        code === "EACCES" || code === "EPERM" ? " (run as root / Administrator)" : ""
+      }`,
+      {
+        exitCode: code === "EACCES" || code === "EPERM" ? exitCodes.notRoot : exitCodes.internal,
+        cause: error,
+      },
+    );
+  }
+  config.file = file;
+}
+
+export type RegisteredConfig = LoadedConfig & {
+  file: ConfigFile & { serverUrl: string; registration: Registration };
+};
+
+export function requireRegistration(config: LoadedConfig): RegisteredConfig {
+  if (!config.file.registration || !config.file.serverUrl) {
+    throw new ExitError(
+      `This agent is not registered (no registration in ${config.path}). Run: redflag-agent --register --server URL --token TOKEN`,
+      { exitCode: exitCodes.notRegistered },
+    );
+  }
+  return config as RegisteredConfig;
+}

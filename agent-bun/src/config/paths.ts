@@ -1,0 +1,28 @@
+import { join } from "node:path";
+import type { AgentEnvironment } from "../environment.ts";
+
+/** Where the agent keeps its files: defaults per OS, overridable for tests and odd layouts. */
+export type AgentPaths = {
+  config: string;
+  stateDirectory: string;
+};
+
+export function defaultPaths(environment: AgentEnvironment): AgentPaths {
+  if (environment.platform === "win32") {
+    const base = join(environment.programData, "RedFlag");
+    return { config: join(base, "config.json"), stateDirectory: base };
+  }
+  return { config: "/etc/aggregator/config.json", stateDirectory: "/var/lib/aggregator" };
+}
+
+/** Files inside the state directory. */
+export function stateFiles(stateDirectory: string) {
+  return {
+    lastScan: join(stateDirectory, "last_scan.json"),
+    daemonState: join(stateDirectory, "daemon_state.json"),
+    outbox: join(stateDirectory, "outbox"),
+    lock: join(stateDirectory, "agent.lock"),
+    machineId: join(stateDirectory, "machine_id"),
+  };
+}
+export type StateFiles = ReturnType<typeof stateFiles>;

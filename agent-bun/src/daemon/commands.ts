@@ -1,0 +1,260 @@
+import {
+  type CommandTarget,
+  type ItemOutcome,
+  type LeasedCommand,
+  maxOutputLength,
+  type PackageType,
+  type ReportResultInput,
+} from "@redflag/contracts";
+import type { ConfigFile } from "../config/config.ts";
+import { describeError } from "../errors.ts";
+import { describePlan } from "../installers/apt-installer.ts";
+import { type InstallResult, installerFor, type Progress } from "../installers/registry.ts";
+import { logger } from "../logging.ts";
+import { type LastScan, runScan } from "../scan.ts";
+import type { AgentConnection } from "../transport/client.ts";
+
+const log = logger("command");
+
+export type CommandContext = {
+  config: ConfigFile;
+  connection: AgentConnection;
+  /** Hands a fresh scan to the daemon, which caches it and queues its report. */
+  onScan: (scan: LastScan) => void;
+};
+
+type Outcome = Omit<ReportResultInput, "commandId" | "startedAt" | "finishedAt">;
+
+/**
+ * Sends progress without holding up the work: the latest value is sent at most once a second,
+ * and a server that cannot be reached just misses some progress.
+ */
+class ProgressReporter {
+  private latest: { percent: number | null; message: string } | null = null;
+  private sending: Promise<void> = Promise.resolve();
+  private lastSent = 0;
+  cancelled = false;
+
+  constructor(
+    private readonly connection: AgentConnection,
+    private readonly commandId: string,
+  ) {}
+
+  readonly report: Progress = (percent, message) => {
+    this.latest = { percent, message };
+    if (Date.now() - this.lastSent >= 1000) this.flush();
+  };
+
+  flush(): Promise<void> {
+    const value = this.latest;
+    if (!value) return this.sending;
+    this.latest = null;
+    this.lastSent = Date.now();
+    this.sending = this.sending.then(async () => {
+      try {
+        const answer = await this.connection.call("the progress report", (agent) =>
+          agent.reportProgress.mutate({
+            commandId: this.commandId,
+            percent: value.percent === null ? null : Math.round(value.percent * 10) / 10,
+            message: value.message.replace(/[^\P{Cc}\t\n]/gu, "").slice(0, 1000),
+          }),
+        );
+        if (answer.cancelled) this.cancelled = true;
+      } catch (error) {
+        log.warn("Progress not delivered: {error}", { error: describeError(error) });
+      }
+    });
+    return this.sending;
+  }
+}
+
+function boundedOutput(text: string): string {
+  const clean = text.replaceAll("\u0000", "");
+  return clean.length > maxOutputLength ? `…${clean.slice(-(maxOutputLength - 1))}` : clean;
+}
+
+function groupByType(targets: CommandTarget[]): Map<PackageType, CommandTarget[]> {
+  const groups = new Map<PackageType, CommandTarget[]>();
+  for (const target of targets)
+    groups.set(target.packageType, [...(groups.get(target.packageType) ?? []), target]);
+  return groups;
+}
+
+function unsupported(targets: CommandTarget[], packageType: PackageType): ItemOutcome[] {
+  return targets.map((target) => ({
+    updateId: target.updateId,
+    status: "failed" as const,
+    installedVersion: null,
+    message: `This agent has no ${packageType} installer`,
+  }));
+}
+
+async function installOrRollback(
+  command: LeasedCommand,
+  context: CommandContext,
+  progress: Progress,
+): Promise<Outcome> {
+  const items: ItemOutcome[] = [];
+  const outputs: string[] = [];
+  let exitCode: number | null = 0;
+  for (const [packageType, targets] of groupByType(command.targets)) {
+    const installer = installerFor(packageType, context.config);
+    if (!installer) {
+      items.push(...unsupported(targets, packageType));
+      continue;
+    }
+    let result: InstallResult;
+    try {
+      result =
+        command.type === "install"
+          ? await installer.install(targets, progress)
+          : await installer.rollback(targets, progress);
+    } catch (error) {
+      result = {
+        outcomes: targets.map((target) => ({
+          updateId: target.updateId,
+          status: "failed",
+          installedVersion: null,
+          message: describeError(error).slice(0, 2000),
+        })),
+        output: describeError(error),
+        exitCode: null,
+      };
+    }
+    items.push(
+      ...result.outcomes.map((outcome) => ({ ...outcome, message: outcome.message.slice(0, 2000) })),
+    );
+    outputs.push(result.output);
+    if (result.exitCode !== 0) exitCode = result.exitCode;
+  }
+  const allInstalled = items.length > 0 && items.every((item) => item.status === "installed");
+  // The packages changed: a fresh scan tells the server what is left.
+  context.onScan(await runScan(context.config));
+  return {
+    status: allInstalled ? "succeeded" : "failed",
+    exitCode,
+    output: boundedOutput(outputs.join("\n")),
+    items,
+    result: {
+      installed: items.filter((item) => item.status === "installed").length,
+      failed: items.filter((item) => item.status === "failed").length,
+      skipped: items.filter((item) => item.status === "skipped").length,
+    },
+  };
+}
+
+async function dryRun(command: LeasedCommand, context: CommandContext): Promise<Outcome> {
+  const plans: Record<string, unknown> = {};
+  const outputs: string[] = [];
+  let failed = false;
+  for (const [packageType, targets] of groupByType(command.targets)) {
+    const installer = installerFor(packageType, context.config);
+    if (!installer) {
+      failed = true;
+      plans[packageType] = { error: `This agent has no ${packageType} installer` };
+      continue;
+    }
+    try {
+      const plan = await installer.dryRun(targets);
+      plans[packageType] = { changes: plan.changes };
+      outputs.push(`${packageType}: ${describePlan(plan)}`);
+    } catch (error) {
+      failed = true;
+      plans[packageType] = { error: describeError(error).slice(0, 4000) };
+      outputs.push(`${packageType}: ${describeError(error)}`);
+    }
+  }
+  return {
+    status: failed ? "failed" : "succeeded",
+    exitCode: failed ? 1 : 0,
+    output: boundedOutput(outputs.join("\n")),
+    items: [],
+    result: { plans },
+  };
+}
+
+async function run(command: LeasedCommand, context: CommandContext, progress: Progress): Promise<Outcome> {
+  switch (command.type) {
+    case "scan": {
+      const scan = await runScan(context.config);
+      context.onScan(scan);
+      const failedScanners = scan.scanners.filter((scanner) => scanner.status === "error");
+      const found = scan.scanners.reduce(
+        (total, scanner) => total + (scanner.status === "ok" ? scanner.items.length : 0),
+        0,
+      );
+      return {
+        status: failedScanners.length === 0 ? "succeeded" : "failed",
+        exitCode: failedScanners.length === 0 ? 0 : 1,
+        output: boundedOutput(
+          [
+            `${found} updates found`,
+            ...failedScanners.map((scanner) => (scanner.status === "error" ? scanner.error : "")),
+          ].join("\n"),
+        ),
+        items: [],
+        result: { updates: found },
+      };
+    }
+    case "dry_run":
+      return dryRun(command, context);
+    case "install":
+    case "rollback":
+      return installOrRollback(command, context, progress);
+    case "rapid_mode":
+      return {
+        status: "succeeded",
+        exitCode: 0,
+        output: "Rapid mode follows the server's deadline",
+        items: [],
+        result: {},
+      };
+    case "reboot":
+    case "update_agent":
+      return {
+        status: "failed",
+        exitCode: null,
+        output: `This agent version does not support the ${command.type} command yet`,
+        items: [],
+        result: {},
+      };
+  }
+}
+
+/**
+ * Runs one leased command to its result (never throws: a failure is a result too).
+ * Null when the command was cancelled before it started: the server already knows its end.
+ */
+export async function executeCommand(
+  command: LeasedCommand,
+  context: CommandContext,
+): Promise<ReportResultInput | null> {
+  const startedAt = new Date();
+  const reporter = new ProgressReporter(context.connection, command.id);
+  reporter.report(0, `Started ${command.type}`);
+  await reporter.flush();
+  if (reporter.cancelled) {
+    log.info("Command {id} was cancelled before it started", { id: command.id });
+    return null;
+  }
+  let outcome: Outcome;
+  log.info("Running {type} command {id} ({targets} targets)", {
+    type: command.type,
+    id: command.id,
+    targets: command.targets.length,
+  });
+  try {
+    outcome = await run(command, context, reporter.report);
+  } catch (error) {
+    outcome = {
+      status: "failed",
+      exitCode: null,
+      output: boundedOutput(describeError(error)),
+      items: [],
+      result: {},
+    };
+  }
+  await reporter.flush();
+  log.info("Command {id} {status}", { id: command.id, status: outcome.status });
+  return { commandId: command.id, startedAt, finishedAt: new Date(), ...outcome };
+}

@@ -1,0 +1,35 @@
+/** The one place the agent reads its environment; read once, at start. */
+export type AgentEnvironment = {
+  /** Overrides the config file's location (AGENT_CONFIG_PATH). */
+  configPath: string | null;
+  /** Server URL used by `--register` when `--server` is not given (REDFLAG_SERVER_URL). */
+  serverUrl: string | null;
+  /** Overrides the state directory: scan cache, outbox, lock (REDFLAG_STATE_DIR). */
+  stateDirectory: string | null;
+  platform: NodeJS.Platform;
+  /** Where Windows keeps machine-wide program data. */
+  programData: string;
+};
+
+function nonEmpty(value: string | undefined): string | null {
+  return value && value.trim() !== "" ? value : null;
+}
+
+export function readEnvironment(source: Record<string, string | undefined> = process.env): AgentEnvironment {
+  return {
+    configPath: nonEmpty(source.AGENT_CONFIG_PATH),
+    serverUrl: nonEmpty(source.REDFLAG_SERVER_URL),
+    stateDirectory: nonEmpty(source.REDFLAG_STATE_DIR),
+    platform: process.platform,
+    programData: nonEmpty(source.ProgramData) ?? nonEmpty(source.PROGRAMDATA) ?? "C:\\ProgramData",
+  };
+}
+
+/** The environment for a child process: ours, with `overrides` on top (undefined removes a variable). */
+export function childEnvironment(overrides: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...overrides })) {
+    if (value !== undefined) result[key] = value;
+  }
+  return result;
+}

@@ -1,0 +1,54 @@
+import { type ReportScanInput, type ScannerReport, scannerReportSchema } from "@redflag/contracts";
+import { z } from "zod";
+import type { ConfigFile } from "./config/config.ts";
+import { readFileIfExists, writeFileAtomically } from "./config/files.ts";
+import { describeError } from "./errors.ts";
+import { availableScanners } from "./scanners/registry.ts";
+
+/** The scan cache on disk (`last_scan.json`): what `--list-updates` and `--export` read. */
+export const lastScanSchema = z.object({
+  schemaVersion: z.literal(1),
+  startedAt: z.coerce.date(),
+  finishedAt: z.coerce.date(),
+  scanners: z.array(scannerReportSchema),
+});
+export type LastScan = z.infer<typeof lastScanSchema>;
+
+/** Runs every scanner that applies to this host; one failing scanner does not hide the others. */
+export async function runScan(config: ConfigFile): Promise<LastScan> {
+  const startedAt = new Date();
+  const scanners = await availableScanners(config);
+  const reports = await Promise.all(
+    scanners.map(async (scanner): Promise<ScannerReport> => {
+      try {
+        return { packageType: scanner.packageType, status: "ok", items: await scanner.scan() };
+      } catch (error) {
+        return {
+          packageType: scanner.packageType,
+          status: "error",
+          error:
+            describeError(error)
+              .replace(/[^\P{Cc}\t\n]/gu, "")
+              .slice(0, 4000) || "scan failed",
+        };
+      }
+    }),
+  );
+  return { schemaVersion: 1, startedAt, finishedAt: new Date(), scanners: reports };
+}
+
+export function toScanReport(scan: LastScan): ReportScanInput | null {
+  if (scan.scanners.length === 0) return null;
+  return { scanners: scan.scanners, startedAt: scan.startedAt, finishedAt: scan.finishedAt };
+}
+
+export function saveLastScan(path: string, scan: LastScan) {
+  writeFileAtomically(path, `${JSON.stringify(scan, null, 2)}\n`, 0o644);
+}
+
+export function loadLastScan(path: string): LastScan | null {
+  const text = readFileIfExists(path);
+  if (text === null) return null;
+  const parsed = lastScanSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,129 @@
+// biome-ignore lint/style/noRestrictedImports: the router type only; erased at build, no server code reaches the binary.
+import type { AppRouter } from "@redflag/api";
+import type { HostFacts } from "@redflag/contracts";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import superjson from "superjson";
+import { type LoadedConfig, type RegisteredConfig, type Registration, saveConfig } from "../config/config.ts";
+import { ExitError, exitCodes } from "../errors.ts";
+import { classifyCallError, trpcCode } from "./errors.ts";
+
+const requestTimeoutMs = 60_000;
+
+function createClient(serverUrl: string, token: () => string | null) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${serverUrl}/api/trpc`,
+        transformer: superjson,
+        headers: () => {
+          const value = token();
+          return value ? { authorization: `Bearer ${value}` } : {};
+        },
+        fetch: (input, init) =>
+          fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(requestTimeoutMs) }),
+      }),
+    ],
+  });
+}
+export type AgentClient = ReturnType<typeof createClient>;
+type AgentProcedures = AgentClient["agent"];
+
+/** Registers with a registration token; the returned registration is saved by the caller. */
+export async function registerAgent(serverUrl: string, registrationToken: string, host: HostFacts) {
+  const client = createClient(serverUrl, () => null);
+  try {
+    const registered = await client.agent.register.mutate({ registrationToken, host });
+    const registration: Registration = {
+      agentId: registered.agentId,
+      accessToken: registered.accessToken,
+      accessTokenExpiresAt: registered.accessTokenExpiresAt,
+      refreshToken: registered.refreshToken,
+      refreshTokenExpiresAt: registered.refreshTokenExpiresAt,
+      registeredAt: new Date(),
+    };
+    return { registration, pollIntervalSeconds: registered.pollIntervalSeconds };
+  } catch (error) {
+    const classified = classifyCallError(error, "the registration", serverUrl);
+    if (classified.exitCode === exitCodes.badToken || trpcCode(error) === "NOT_FOUND") {
+      throw new ExitError(
+        `The server refused the registration token: ${(error as Error).message}. Ask an admin for a new token.`,
+        { exitCode: exitCodes.badToken, cause: error },
+      );
+    }
+    throw classified;
+  }
+}
+
+/** Renew access tokens this long before they expire, so a call never goes out with a stale one. */
+const renewAheadMs = 5 * 60_000;
+
+/**
+ * A client for the registered agent: adds the access token, renews it (rotating the refresh token,
+ * saved at once) before expiry and on a 401, then retries the call once.
+ */
+export class AgentConnection {
+  private readonly client: AgentClient;
+  private renewing: Promise<void> | null = null;
+
+  constructor(private readonly config: RegisteredConfig) {
+    this.client = createClient(config.file.serverUrl, () => this.config.file.registration.accessToken);
+  }
+
+  get serverUrl() {
+    return this.config.file.serverUrl;
+  }
+
+  get agentId() {
+    return this.config.file.registration.agentId;
+  }
+
+  async call<T>(what: string, run: (agent: AgentProcedures) => Promise<T>): Promise<T> {
+    if (this.config.file.registration.accessTokenExpiresAt.getTime() - Date.now() < renewAheadMs) {
+      await this.renew();
+    }
+    try {
+      return await run(this.client.agent);
+    } catch (error) {
+      if (trpcCode(error) !== "UNAUTHORIZED") throw classifyCallError(error, what, this.serverUrl);
+    }
+    await this.renew();
+    try {
+      return await run(this.client.agent);
+    } catch (error) {
+      throw classifyCallError(error, what, this.serverUrl);
+    }
+  }
+
+  /** One renewal at a time: concurrent callers wait for the same one (a refresh token is single-use). */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce() {
+    const registration = this.config.file.registration;
+    let renewed: Awaited<ReturnType<AgentClient["agent"]["renew"]["mutate"]>>;
+    try {
+      renewed = await this.client.agent.renew.mutate({
+        agentId: registration.agentId,
+        refreshToken: registration.refreshToken,
+      });
+    } catch (error) {
+      const classified = classifyCallError(error, "the token renewal", this.serverUrl);
+      if (classified.exitCode === exitCodes.badToken || trpcCode(error) === "NOT_FOUND") {
+        throw new ExitError(
+          `The server no longer accepts this agent's credentials (${(error as Error).message}). Register it again with --register.`,
+          { exitCode: exitCodes.badToken, cause: error },
+        );
+      }
+      throw classified;
+    }
+    const loaded: LoadedConfig = this.config;
+    saveConfig(loaded, {
+      ...this.config.file,
+      registration: { ...registration, ...renewed },
+    });
+  }
+}
