@@ -4,6 +4,7 @@ import {
   commandStatusSchema,
   commandTypeSchema,
   osTypeSchema,
+  type PackageType,
   packageTypeSchema,
   roleSchema,
   severitySchema,
@@ -299,3 +300,79 @@ export const auditEventSchema = z.object({
   after: z.unknown(),
   createdAt: z.date(),
 });
+
+/** The overview page: fleet state, pending updates and install outcomes over the last `days`. */
+export const dashboardOverviewInput = z.object({
+  days: z.number().int().min(1).max(90).default(14),
+});
+const failedCommandSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  hostname: z.string(),
+  type: commandTypeSchema,
+  status: commandStatusSchema,
+  exitCode: z.number().int().nullable(),
+  message: z.string().nullable(),
+  finishedAt: z.date().nullable(),
+});
+export const dashboardOverviewOutput = z.object({
+  agents: z.object({
+    total: z.number().int(),
+    online: z.number().int(),
+    offline: z.number().int(),
+    rebootRequired: z.number().int(),
+    /** Agents with no open update waiting (available or approved). */
+    upToDate: z.number().int(),
+  }),
+  pending: z.object({
+    total: z.number().int(),
+    security: z.number().int(),
+    approved: z.number().int(),
+    bySeverity: z.record(severitySchema, z.number().int()),
+    byPackageType: z.record(packageTypeSchema, z.number().int()),
+  }),
+  rebootRequiredHosts: z.array(z.object({ id: z.string(), hostname: z.string() })),
+  /** Finished install commands per UTC day, oldest first, one entry for every day of the range. */
+  installs: z.array(z.object({ day: z.string(), succeeded: z.number().int(), failed: z.number().int() })),
+  recentFailures: z.array(failedCommandSchema),
+});
+
+/** The server health page: what the agents and the queue are doing now, and what went wrong lately. */
+export const serverActivityOutput = z.object({
+  /** Distinct agents that checked in during the last minute. */
+  checkInsLastMinute: z.number().int(),
+  /** Distinct agents that checked in during the last 5 minutes, divided by 5. */
+  checkInsPerMinuteLast5: z.number(),
+  oldestPendingCommandAt: z.date().nullable(),
+  recentErrors: z.array(
+    z.object({
+      at: z.date(),
+      source: z.enum(["command", "scan"]),
+      agentId: z.string(),
+      hostname: z.string(),
+      commandId: z.string().nullable(),
+      message: z.string(),
+    }),
+  ),
+});
+
+/** Package types whose installers can put back the version an update replaced. */
+export const rollbackPackageTypes = ["apt", "dnf", "docker"] as const satisfies readonly PackageType[];
+
+/**
+ * What an agent puts in `result` when it reports a dry run: the packages the install would also
+ * touch. The dashboard shows them before an admin confirms an install; anything else falls back to
+ * the command's output.
+ */
+export const dryRunResultSchema = z.object({
+  dependencies: z.array(
+    z.object({
+      packageName: z.string(),
+      version: z.string().nullable().default(null),
+      action: z.enum(["install", "upgrade", "remove", "downgrade"]).default("install"),
+      /** The selected update that pulls this package in, when the installer says. */
+      requiredBy: z.string().nullable().default(null),
+    }),
+  ),
+});
+export type DryRunResult = z.infer<typeof dryRunResultSchema>;

@@ -9,6 +9,7 @@ import {
 import { cancelCommand } from "../services/commands/cancel-command.ts";
 import { getCommand, listCommands } from "../services/commands/list-commands.ts";
 import { retryCommand } from "../services/commands/retry-command.ts";
+import { rollbackCommand } from "../services/commands/rollback-command.ts";
 import { adminProcedure } from "../trpc.ts";
 
 export const commandsRouter = {
@@ -28,4 +29,8 @@ export const commandsRouter = {
     .input(commandIdInput)
     .output(cancelCommandOutput)
     .mutation(({ ctx, input }) => cancelCommand(ctx.db, { actor: ctx.actor, ...input })),
+  rollback: adminProcedure("operator")
+    .input(commandIdInput)
+    .output(commandRecordSchema)
+    .mutation(({ ctx, input }) => rollbackCommand(ctx.db, { actor: ctx.actor, ...input })),
 };

@@ -22,6 +22,8 @@ const settingsSchema = z.object({
   debugMode: z.boolean(),
   defaultPollIntervalSeconds: z.number().int(),
   commandMaxAttempts: z.number().int(),
+  healthWarnOfflineAgents: z.boolean(),
+  healthWarnStuckCommands: z.boolean(),
 });
 
 export const settingsRouter = {

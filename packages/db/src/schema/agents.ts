@@ -1,4 +1,5 @@
 import type { Metrics, OsType } from "@redflag/contracts";
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { registrationTokens } from "./registration-tokens.ts";
 
@@ -30,5 +31,7 @@ export const agents = pgTable(
     index("agents_hostname_idx").on(table.hostname, table.id),
     index("agents_last_check_in_idx").on(table.lastCheckInAt),
     index("agents_created_at_idx").on(table.createdAt, table.id),
+    // The overview lists hosts waiting for a reboot: few rows, so a partial index.
+    index("agents_reboot_required_idx").on(table.hostname, table.id).where(sql`${table.rebootRequired}`),
   ],
 );

@@ -34,5 +34,7 @@ export const commands = pgTable(
     index("commands_agent_status_idx").on(table.agentId, table.status, table.createdAt),
     index("commands_status_lease_idx").on(table.status, table.leaseExpiresAt),
     index("commands_created_idx").on(table.createdAt, table.id),
+    // Recent failures and installs per day on the dashboard.
+    index("commands_finished_idx").on(table.finishedAt),
   ],
 );

@@ -24,5 +24,9 @@ export const scans = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (table) => [index("scans_agent_received_idx").on(table.agentId, table.receivedAt)],
+  (table) => [
+    index("scans_agent_received_idx").on(table.agentId, table.receivedAt),
+    // Recent scanner errors on the server health page.
+    index("scans_received_idx").on(table.receivedAt),
+  ],
 );

@@ -1,0 +1,61 @@
+import { rollbackPackageTypes } from "@redflag/contracts";
+import { commands, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { and, eq, inArray } from "drizzle-orm";
+import type { AdminActor } from "../../actor.ts";
+import { AppError, notFound } from "../../errors.ts";
+import { createCommand } from "./create-command.ts";
+
+/**
+ * Queues a rollback of a finished install: the agent puts back the version each update had before
+ * (the target's `currentVersion`). Only updates this command installed, of package types whose
+ * installer can roll back, are included.
+ */
+export async function rollbackCommand(
+  db: DatabaseOrTransaction,
+  options: { actor: AdminActor; commandId: string },
+) {
+  return db.transaction(async (tx) => {
+    const [install] = await tx.select().from(commands).where(eq(commands.id, options.commandId));
+    if (!install) throw notFound("Command", options.commandId);
+    if (install.type !== "install" || (install.status !== "succeeded" && install.status !== "failed")) {
+      throw new AppError(
+        "CONFLICT",
+        `Command ${install.id} is a ${install.status} ${install.type}; only finished installs can be rolled back`,
+      );
+    }
+    const ids = install.targets.map((target) => target.updateId);
+    const installed =
+      ids.length === 0
+        ? []
+        : await tx
+            .select({ id: updates.id })
+            .from(updates)
+            .where(
+              and(
+                inArray(updates.id, ids),
+                eq(updates.status, "installed"),
+                eq(updates.lastCommandId, install.id),
+              ),
+            );
+    const installedIds = new Set(installed.map((row) => row.id));
+    const targets = install.targets.filter(
+      (target) =>
+        installedIds.has(target.updateId) &&
+        target.currentVersion !== null &&
+        (rollbackPackageTypes as readonly string[]).includes(target.packageType),
+    );
+    if (targets.length === 0) {
+      throw new AppError(
+        "CONFLICT",
+        `Nothing of ${install.id} can be rolled back: no update it installed has a previous version that its installer can go back to`,
+      );
+    }
+    return createCommand(tx, {
+      actor: options.actor,
+      agentId: install.agentId,
+      type: "rollback",
+      targets,
+      parameters: { rollbackOf: install.id },
+    });
+  });
+}

@@ -1,0 +1,93 @@
+import { agents, commands, type DatabaseOrTransaction, scans } from "@redflag/db";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+
+const recentErrorWindowMs = 24 * 3_600_000;
+
+/** What the server health page shows beside the health check: check-in rate, queue age, recent errors. */
+export async function getServerActivity(db: DatabaseOrTransaction, options: { now?: Date } = {}) {
+  const now = options.now ?? new Date();
+  const since = new Date(now.getTime() - recentErrorWindowMs);
+  const [[lastMinute], [lastFive], [oldestPending], failedCommands, failedScans] = await Promise.all([
+    db
+      .select({ count: count() })
+      .from(agents)
+      .where(gt(agents.lastCheckInAt, new Date(now.getTime() - 60_000))),
+    db
+      .select({ count: count() })
+      .from(agents)
+      .where(gt(agents.lastCheckInAt, new Date(now.getTime() - 5 * 60_000))),
+    db
+      .select({ createdAt: commands.createdAt })
+      .from(commands)
+      .where(eq(commands.status, "pending"))
+      .orderBy(asc(commands.createdAt))
+      .limit(1),
+    db
+      .select({
+        at: commands.finishedAt,
+        agentId: commands.agentId,
+        hostname: agents.hostname,
+        commandId: commands.id,
+        type: commands.type,
+        status: commands.status,
+        exitCode: commands.exitCode,
+        progressMessage: commands.progressMessage,
+      })
+      .from(commands)
+      .innerJoin(agents, eq(agents.id, commands.agentId))
+      .where(
+        and(
+          isNotNull(commands.finishedAt),
+          gt(commands.finishedAt, since),
+          inArray(commands.status, ["failed", "timed_out"]),
+        ),
+      )
+      .orderBy(desc(commands.finishedAt))
+      .limit(20),
+    db
+      .select({
+        at: scans.receivedAt,
+        agentId: scans.agentId,
+        hostname: agents.hostname,
+        scanners: scans.scanners,
+      })
+      .from(scans)
+      .innerJoin(agents, eq(agents.id, scans.agentId))
+      .where(and(gt(scans.receivedAt, since), sql`${scans.scanners} @> '[{"status":"error"}]'::jsonb`))
+      .orderBy(desc(scans.receivedAt))
+      .limit(20),
+  ]);
+  const recentErrors = [
+    ...failedCommands.map((row) => ({
+      at: row.at ?? now,
+      source: "command" as const,
+      agentId: row.agentId,
+      hostname: row.hostname,
+      commandId: row.commandId,
+      message:
+        row.status === "timed_out"
+          ? `${row.type} timed out: the agent never reported a result`
+          : `${row.type} failed${row.exitCode === null ? "" : ` (exit code ${row.exitCode})`}${row.progressMessage ? `: ${row.progressMessage}` : ""}`,
+    })),
+    ...failedScans.flatMap((row) =>
+      row.scanners
+        .filter((scanner) => scanner.status === "error")
+        .map((scanner) => ({
+          at: row.at,
+          source: "scan" as const,
+          agentId: row.agentId,
+          hostname: row.hostname,
+          commandId: null,
+          message: `${scanner.packageType} scan failed: ${scanner.error ?? "no message"}`,
+        })),
+    ),
+  ]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, 20);
+  return {
+    checkInsLastMinute: lastMinute?.count ?? 0,
+    checkInsPerMinuteLast5: Math.round(((lastFive?.count ?? 0) / 5) * 10) / 10,
+    oldestPendingCommandAt: oldestPending?.createdAt ?? null,
+    recentErrors,
+  };
+}

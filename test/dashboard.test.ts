@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
+import { errorCodeOf, serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+}, serverStartTimeout);
+afterAll(async () => {
+  await server.stop();
+});
+
+describe("dashboard summaries", () => {
+  test("the overview counts agents, waiting updates and finished installs per day", async () => {
+    const admin = await signIn(server, "operator");
+    const before = await admin.client.dashboard.overview.query({ days: 7 });
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: true });
+    await agent.client.agent.reportScan.mutate(
+      scanReport([
+        aptItem("openssl", { severity: "critical", security: true }),
+        aptItem("curl", { severity: "moderate" }),
+      ]),
+    );
+    const { items } = await admin.client.updates.list.query({ agentId: agent.agentId });
+    const openssl = items.find((item) => item.packageName === "openssl");
+    const curl = items.find((item) => item.packageName === "curl");
+    if (!openssl || !curl) throw new Error("updates missing");
+    await admin.client.updates.approve.mutate({ updateIds: [curl.id] });
+
+    const waiting = await admin.client.dashboard.overview.query({ days: 7 });
+    expect(waiting.agents.total).toBe(before.agents.total + 1);
+    expect(waiting.agents.online).toBe(before.agents.online + 1);
+    expect(waiting.agents.rebootRequired).toBe(before.agents.rebootRequired + 1);
+    expect(waiting.rebootRequiredHosts.map((host) => host.id)).toContain(agent.agentId);
+    expect(waiting.pending.total).toBe(before.pending.total + 2);
+    expect(waiting.pending.security).toBe(before.pending.security + 1);
+    expect(waiting.pending.approved).toBe(before.pending.approved + 1);
+    expect(waiting.pending.bySeverity.critical).toBe(before.pending.bySeverity.critical + 1);
+    expect(waiting.pending.byPackageType.apt).toBe(before.pending.byPackageType.apt + 2);
+    expect(waiting.installs).toHaveLength(7);
+
+    const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [openssl.id, curl.id] });
+    const commandId = commandIds[0] as string;
+    await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: true });
+    await agent.client.agent.reportResult.mutate({
+      commandId,
+      status: "failed",
+      exitCode: 100,
+      output: "E: curl could not be fetched",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      items: [
+        {
+          updateId: openssl.id,
+          status: "installed",
+          installedVersion: openssl.availableVersion,
+          message: "",
+        },
+        { updateId: curl.id, status: "failed", installedVersion: null, message: "fetch failed" },
+      ],
+    });
+    const after = await admin.client.dashboard.overview.query({ days: 7 });
+    const today = after.installs.at(-1);
+    expect(today?.day).toBe(new Date().toISOString().slice(0, 10));
+    expect(today?.failed).toBe((before.installs.at(-1)?.failed ?? 0) + 1);
+    expect(after.recentFailures.map((failure) => failure.id)).toContain(commandId);
+
+    const activity = await admin.client.dashboard.activity.query();
+    expect(activity.checkInsLastMinute).toBeGreaterThanOrEqual(1);
+    expect(activity.recentErrors.some((error) => error.commandId === commandId)).toBe(true);
+  });
+
+  test("scanner errors show among the recent errors", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate({
+      scanners: [{ packageType: "dnf", status: "error", error: "dnf: repository metadata unreachable" }],
+      startedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    const activity = await admin.client.dashboard.activity.query();
+    expect(activity.recentErrors).toContainEqual(
+      expect.objectContaining({
+        source: "scan",
+        agentId: agent.agentId,
+        message: "dnf scan failed: dnf: repository metadata unreachable",
+      }),
+    );
+  });
+});
+
+describe("rollback", () => {
+  test("rolls back what an install put in, and the update is offered again", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("nginx")]));
+    const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    if (!update) throw new Error("update missing");
+    const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [update.id] });
+    const installId = commandIds[0] as string;
+    expect(await errorCodeOf(admin.client.commands.rollback.mutate({ commandId: installId }))).toBe(
+      "CONFLICT",
+    );
+    await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+    await agent.client.agent.reportResult.mutate({
+      commandId: installId,
+      status: "succeeded",
+      exitCode: 0,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      items: [{ updateId: update.id, status: "installed", installedVersion: "1.0-2", message: "" }],
+    });
+    const rollback = await admin.client.commands.rollback.mutate({ commandId: installId });
+    expect(rollback).toMatchObject({ type: "rollback", parameters: { rollbackOf: installId } });
+    expect(rollback.targets.map((target) => target.updateId)).toEqual([update.id]);
+    const leased = await agent.client.agent.checkIn.mutate({
+      agentVersion: "0.1.0",
+      metrics: {},
+      rebootRequired: false,
+    });
+    expect(leased.commands.map((command) => command.id)).toEqual([rollback.id]);
+    await agent.client.agent.reportResult.mutate({
+      commandId: rollback.id,
+      status: "succeeded",
+      exitCode: 0,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      items: [{ updateId: update.id, status: "installed", installedVersion: "1.0-1", message: "" }],
+    });
+    const [after] = (
+      await admin.client.updates.list.query({ agentId: agent.agentId, statuses: ["available"] })
+    ).items;
+    expect(after).toMatchObject({ id: update.id, status: "available", currentVersion: "1.0-1" });
+  });
+
+  test("a viewer may not roll back", async () => {
+    const viewer = await signIn(server, "viewer");
+    expect(
+      await errorCodeOf(
+        viewer.client.commands.rollback.mutate({ commandId: "cmd_00000000000000000000000000" }),
+      ),
+    ).toBe("FORBIDDEN");
+  });
+});
