@@ -1,5 +1,8 @@
-import { HomeView } from "~/components/home-view";
+import type { Metadata } from "next";
+import { OverviewView } from "~/components/overview-view";
 
-export default function HomePage() {
-  return <HomeView />;
+export const metadata: Metadata = { title: "Overview" };
+
+export default function OverviewPage() {
+  return <OverviewView />;
 }

@@ -1,0 +1,151 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { formatDateTime, formatDuration, formatRelative } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui";
+
+const stuckAfterMs = 3_600_000;
+
+export function HealthView() {
+  const trpc = useTRPC();
+  const health = useQuery({ ...trpc.health.get.queryOptions(), refetchInterval: 5000 });
+  const activity = useQuery({ ...trpc.dashboard.activity.queryOptions(), refetchInterval: 5000 });
+  const settings = useQuery(trpc.settings.get.queryOptions());
+
+  if (health.isPending) return <Loading what="server health" />;
+  if (health.isError) return <QueryError error={health.error} retry={() => health.refetch()} />;
+  const data = health.data;
+  const queue = data.commandQueue ?? {};
+  const queueDepth = Object.values(queue).reduce((sum, count) => sum + count, 0);
+  const warnings: string[] = [];
+  if (!data.database.reachable)
+    warnings.push(`The database is unreachable: ${data.database.error ?? "no answer"}`);
+  if (data.migrations && data.migrations.applied < data.migrations.available) {
+    warnings.push(
+      `${data.migrations.available - data.migrations.applied} migrations are not applied yet; restart the server.`,
+    );
+  }
+  if (settings.data?.healthWarnOfflineAgents && data.agents && data.agents.offline > 0) {
+    warnings.push(
+      `${data.agents.offline} of ${data.agents.total} agents are offline (no check-in for 3 poll intervals).`,
+    );
+  }
+  const oldest = activity.data?.oldestPendingCommandAt;
+  if (settings.data?.healthWarnStuckCommands && oldest && Date.now() - oldest.getTime() > stuckAfterMs) {
+    warnings.push(`A command has waited in the queue since ${formatDateTime(oldest)}: is its agent offline?`);
+  }
+
+  return (
+    <>
+      <PageHeader title="Server health" description="Refreshes every 5 seconds." />
+      {warnings.length > 0 ? (
+        <ul className="warnings" aria-label="Warnings">
+          {warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="form-success" role="status">
+          Everything looks healthy.
+        </p>
+      )}
+      <section className="stats" aria-label="Server">
+        <div className="stat">
+          <span className="stat-label">Version</span>
+          <span className="stat-value">{data.version}</span>
+          <span className="stat-note">up {formatDuration(data.uptimeSeconds)}</span>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Database</span>
+          <span className={`stat-value ${data.database.reachable ? "ok-text" : "bad-text"}`}>
+            {data.database.driver === "pglite" ? "PGlite" : "PostgreSQL"}
+          </span>
+          <span className="stat-note">
+            {data.database.reachable
+              ? `${data.database.latencyMs?.toFixed(1) ?? "?"} ms round trip`
+              : (data.database.error ?? "unreachable")}
+          </span>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Migrations</span>
+          <span className="stat-value">
+            {data.migrations ? `${data.migrations.applied}/${data.migrations.available}` : "—"}
+          </span>
+          <span className="stat-note mono">{data.migrations?.latestHash?.slice(0, 12) ?? "unknown"}</span>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Check-ins per minute</span>
+          <span className="stat-value">{activity.data ? activity.data.checkInsLastMinute : "…"}</span>
+          <span className="stat-note">
+            {activity.data ? `${activity.data.checkInsPerMinuteLast5} on average over 5 min` : ""}
+          </span>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Command queue</span>
+          <span className="stat-value">{queueDepth}</span>
+          <span className="stat-note">
+            {queue.pending ?? 0} pending · {queue.sent ?? 0} sent · {queue.running ?? 0} running
+          </span>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Agents</span>
+          <span className="stat-value">{data.agents?.online ?? "—"}</span>
+          <span className="stat-note">
+            online of {data.agents?.total ?? "?"} ({data.agents?.offline ?? "?"} offline)
+          </span>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="errors-title">
+        <h2 id="errors-title">Recent errors (last 24 hours)</h2>
+        {activity.isPending ? <Loading what="recent errors" /> : null}
+        {activity.isError ? <QueryError error={activity.error} retry={() => activity.refetch()} /> : null}
+        {activity.data && activity.data.recentErrors.length === 0 ? (
+          <EmptyState title="No errors">
+            No failed commands or scanner errors in the last 24 hours.
+          </EmptyState>
+        ) : null}
+        {activity.data && activity.data.recentErrors.length > 0 ? (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Host</th>
+                  <th scope="col">What happened</th>
+                </tr>
+              </thead>
+              <tbody>
+                {activity.data.recentErrors.map((error) => (
+                  <tr
+                    key={`${error.source}-${error.commandId ?? error.agentId}-${error.at.toISOString()}-${error.message}`}
+                  >
+                    <td title={formatDateTime(error.at)}>{formatRelative(error.at)}</td>
+                    <td>
+                      <StatusBadge
+                        value={error.source === "command" ? "failed" : "important"}
+                        label={error.source}
+                      />
+                    </td>
+                    <td>
+                      <Link href={`/agents/${error.agentId}`}>{error.hostname}</Link>
+                    </td>
+                    <td>
+                      {error.commandId ? (
+                        <Link href={`/commands/${error.commandId}`}>{error.message}</Link>
+                      ) : (
+                        error.message
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+    </>
+  );
+}
