@@ -1,5 +1,3 @@
-import { createReadStream } from "node:fs";
-
 export type RunResult = {
   argv: string[];
   exitCode: number;
@@ -59,8 +57,13 @@ async function readBounded(stream: ReadableStream<Uint8Array>, limit: number): P
 
 async function readLines(fd: number, onLine: (line: string) => void) {
   let pending = "";
-  for await (const chunk of createReadStream("", { fd })) {
-    pending += String(chunk);
+  // Bun.file over the descriptor copes with the pipe being non-blocking (fs streams get EAGAIN).
+  const reader = Bun.file(fd).stream().getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pending += decoder.decode(value, { stream: true });
     let newline = pending.indexOf("\n");
     while (newline >= 0) {
       onLine(pending.slice(0, newline));

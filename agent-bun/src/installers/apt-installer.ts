@@ -143,6 +143,7 @@ async function install(
     (target) => target.availableVersion,
     "install not verified",
   );
+  progress(100, describeOutcomes(outcomes));
   const output = [
     `$ ${result.argv.join(" ")}`,
     `Plan: ${describePlan(plan)}`,
@@ -225,6 +226,7 @@ async function rollback(
   outcomes.push(
     ...(await verify(settings, rollable, (target) => previousVersion(target) ?? "", "rollback not verified")),
   );
+  progress(100, describeOutcomes(outcomes));
   return {
     outcomes,
     output: [`$ ${result.argv.join(" ")}`, result.stdout, result.stderr].join("\n"),
@@ -234,4 +236,9 @@ async function rollback(
 
 function skipped(target: CommandTarget, message: string): ItemOutcome {
   return { updateId: target.updateId, status: "skipped", installedVersion: null, message };
+}
+
+function describeOutcomes(outcomes: ItemOutcome[]): string {
+  const installed = outcomes.filter((outcome) => outcome.status === "installed").length;
+  return `${installed} of ${outcomes.length} verified at the expected version`;
 }

@@ -80,9 +80,7 @@ export function mergeAptOutputs(listOutput: string, simulationOutput: string): S
     const security = line.suites.some(isSecuritySuite) || origins.some(isSecurityOrigin);
     const severity: Severity = security ? "important" : "low";
     const source =
-      origins.length > 0
-        ? origins.map((origin) => `${origin.label}:${origin.release}/${origin.suite}`).join(", ")
-        : line.suites.join(",") || null;
+      origins.length > 0 ? origins.map(describeOrigin).join(", ") : line.suites.join(",") || null;
     return {
       packageName: line.packageName,
       target: "",
@@ -101,4 +99,8 @@ export function mergeAptOutputs(listOutput: string, simulationOutput: string): S
       },
     };
   });
+}
+
+function describeOrigin(origin: Origin): string {
+  return `${origin.label ? `${origin.label}:` : ""}${origin.release ? `${origin.release}/` : ""}${origin.suite}`;
 }

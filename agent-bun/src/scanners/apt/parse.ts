@@ -100,20 +100,23 @@ export function parseSimulation(output: string): { actions: SimulatedAction[]; p
   return { actions, problems };
 }
 
-/** `Debian:12.15/oldstable, Debian-Security:12/oldstable-security` → three-part origins. */
+/**
+ * `Debian:12.15/oldstable, Debian-Security:12/oldstable-security` → origins. apt prints each
+ * archive as `[Label:][Version/]Suite`, leaving out the parts the Release file lacks.
+ */
 export function parseOrigins(text: string): Origin[] {
   const origins: Origin[] = [];
   for (const part of text.split(", ")) {
     const trimmed = part.trim();
     if (trimmed === "") continue;
-    const slash = trimmed.lastIndexOf("/");
-    const head = slash >= 0 ? trimmed.slice(0, slash) : trimmed;
-    const suite = slash >= 0 ? trimmed.slice(slash + 1) : "";
-    const colon = head.indexOf(":");
+    const colon = trimmed.indexOf(":");
+    const label = colon >= 0 ? trimmed.slice(0, colon) : "";
+    const rest = colon >= 0 ? trimmed.slice(colon + 1) : trimmed;
+    const slash = rest.lastIndexOf("/");
     origins.push({
-      label: colon >= 0 ? head.slice(0, colon) : head,
-      release: colon >= 0 ? head.slice(colon + 1) : "",
-      suite,
+      label,
+      release: slash >= 0 ? rest.slice(0, slash) : "",
+      suite: slash >= 0 ? rest.slice(slash + 1) : rest,
     });
   }
   return origins;
