@@ -40,9 +40,10 @@ class ProgressReporter {
     private readonly commandId: string,
   ) {}
 
-  readonly report: Progress = (percent, message) => {
+  readonly report: Progress = (percent, message, milestone = false) => {
+    if (milestone && this.latest) void this.flush();
     this.latest = { percent, message };
-    if (Date.now() - this.lastSent >= 1000) this.flush();
+    if (milestone || Date.now() - this.lastSent >= 1000) void this.flush();
   };
 
   flush(): Promise<void> {

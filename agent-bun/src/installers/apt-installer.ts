@@ -135,7 +135,7 @@ async function install(
 ): Promise<InstallResult> {
   const pins = targets.map(pinnedTarget);
   const plan = await dryRun(settings, pins, ["--only-upgrade"]);
-  progress(0, `Plan: ${describePlan(plan)}`.slice(0, 1000));
+  progress(0, `Plan: ${describePlan(plan)}`.slice(0, 1000), true);
   const result = await runInstall(settings, ["--only-upgrade", "--", ...pins], progress);
   const outcomes = await verify(
     settings,
@@ -143,7 +143,7 @@ async function install(
     (target) => target.availableVersion,
     "install not verified",
   );
-  progress(100, describeOutcomes(outcomes));
+  progress(100, describeOutcomes(outcomes), true);
   const output = [
     `$ ${result.argv.join(" ")}`,
     `Plan: ${describePlan(plan)}`,
@@ -226,7 +226,7 @@ async function rollback(
   outcomes.push(
     ...(await verify(settings, rollable, (target) => previousVersion(target) ?? "", "rollback not verified")),
   );
-  progress(100, describeOutcomes(outcomes));
+  progress(100, describeOutcomes(outcomes), true);
   return {
     outcomes,
     output: [`$ ${result.argv.join(" ")}`, result.stdout, result.stderr].join("\n"),

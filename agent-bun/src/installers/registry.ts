@@ -12,7 +12,8 @@ export type PlannedChange = {
 /** What an install would do, dependencies included, computed without changing anything. */
 export type InstallPlan = { changes: PlannedChange[]; output: string };
 
-export type Progress = (percent: number | null, message: string) => void;
+/** Progress of a command; a milestone (the plan, the end) is always sent, other updates may be merged. */
+export type Progress = (percent: number | null, message: string, milestone?: boolean) => void;
 
 export type InstallResult = { outcomes: ItemOutcome[]; output: string; exitCode: number | null };
 
