@@ -1,0 +1,6 @@
+export * from "./auth.ts";
+export * from "./compare.ts";
+export * from "./engine-client.ts";
+export * from "./reference.ts";
+export * from "./registry-client.ts";
+export * from "./tags.ts";
