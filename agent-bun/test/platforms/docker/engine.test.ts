@@ -120,7 +120,9 @@ describe("Docker engine over a unix socket", () => {
     const registryClient = new RegistryClient({ insecureRegistries: [registry.host] });
     const results: Record<string, string> = {};
     const items = [];
-    const byImage = Map.groupBy(containers, (container) => container.ImageID);
+    const byImage = new Map<string, typeof containers>();
+    for (const container of containers)
+      byImage.set(container.ImageID, [...(byImage.get(container.ImageID) ?? []), container]);
     for (const [imageId, users] of byImage) {
       const image = await client.inspectImage(imageId);
       const reference = parseImageReference(users[0]?.Image ?? "");
