@@ -28,6 +28,15 @@ describe("dashboard summaries", () => {
     const curl = items.find((item) => item.packageName === "curl");
     if (!openssl || !curl) throw new Error("updates missing");
     await admin.client.updates.approve.mutate({ updateIds: [curl.id] });
+    const listed = await admin.client.agents.list.query({ search: agent.agentId });
+    expect(listed.items).toEqual([
+      expect.objectContaining({
+        id: agent.agentId,
+        pendingUpdates: 2,
+        securityUpdates: 1,
+        rebootRequired: true,
+      }),
+    ]);
 
     const waiting = await admin.client.dashboard.overview.query({ days: 7 });
     expect(waiting.agents.total).toBe(before.agents.total + 1);

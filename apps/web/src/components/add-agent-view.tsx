@@ -199,7 +199,7 @@ function RegistrationTokens() {
               {tokens.data.map((token) => (
                 <tr key={token.id}>
                   <td>{token.label}</td>
-                  <td className="mono">{token.displayPrefix}…</td>
+                  <td className="mono">{token.displayPrefix}</td>
                   <td>
                     {token.seatsUsed} / {token.seats}
                   </td>

@@ -55,7 +55,7 @@ export function CommandDetailView({ commandId }: { commandId: string }) {
       </RequireRole>
       <section className="card" aria-labelledby="timing-title">
         <h2 id="timing-title">Status and timings</h2>
-        {data.status === "running" || data.progressPercent !== null ? (
+        {isActive(data.status) && (data.status === "running" || data.progressPercent !== null) ? (
           <div className="progress-block">
             <ProgressBar percent={data.progressPercent} label="Command progress" />
             {data.progressMessage ? <span className="muted">{data.progressMessage}</span> : null}

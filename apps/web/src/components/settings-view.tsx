@@ -254,7 +254,7 @@ function ApiTokens() {
               {tokens.data.map((token) => (
                 <tr key={token.id}>
                   <td>{token.name}</td>
-                  <td className="mono">{token.displayPrefix}…</td>
+                  <td className="mono">{token.displayPrefix}</td>
                   <td>{token.role}</td>
                   <td>{token.owner}</td>
                   <td>{formatRelative(token.lastUsedAt)}</td>

@@ -41,7 +41,7 @@ export function formatDuration(totalSeconds: number): string {
   const minutes = Math.floor((seconds % 3600) / 60);
   if (days > 0) return `${days} d ${hours} h`;
   if (hours > 0) return `${hours} h ${minutes} min`;
-  if (minutes > 0) return `${minutes} min ${seconds % 60} s`;
+  if (minutes > 0) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
   return `${seconds} s`;
 }
 

@@ -57,8 +57,10 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
         lastScanAt: agents.lastScanAt,
         rebootRequired: agents.rebootRequired,
         online,
-        pendingUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents.id} and u.status in ('available', 'approved'))`,
-        securityUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents.id} and u.status in ('available', 'approved') and u.security)`,
+        // Qualified by hand: drizzle leaves a selected column unqualified, and inside the subquery a bare
+        // "id" would be the update's id.
+        pendingUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents}."id" and u.status in ('available', 'approved'))`,
+        securityUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents}."id" and u.status in ('available', 'approved') and u.security)`,
       })
       .from(agents)
       .where(where)

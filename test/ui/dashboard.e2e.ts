@@ -1,0 +1,421 @@
+/**
+ * The admin's whole workflow in real Chromium against the production build on a fresh embedded
+ * database: first-run setup → login → registration token → an agent (the protocol through the typed
+ * client) registers and reports → filter → bulk approve → install with a dry-run preview → the command
+ * history shows the result → a setting persists across a reload → a viewer cannot approve → logout.
+ * Screenshots of every page go to artifacts/screenshots/. Needs `bun run build` and Debian's chromium.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
+import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
+import { aptItem, hostFacts } from "../harness/fixtures.ts";
+import { type ApiClient, apiClient } from "../harness/server.ts";
+
+const screenshots = resolve(import.meta.dir, "../../artifacts/screenshots");
+const admin = { username: "admin", password: "admin password for e2e" };
+const viewer = { username: "viewer1", password: "viewer password for e2e" };
+const stepTimeout = 120_000;
+
+let server: NextServer;
+let browser: Browser;
+let page: Page;
+let dataDirectory: ReturnType<typeof temporaryDirectory>;
+let agent: ApiClient;
+let agentId = "";
+let installCommandId = "";
+const pageErrors: string[] = [];
+
+async function shoot(name: string) {
+  // Full-page shots of a scrolled page would draw the sticky sidebar halfway down.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+/** Goes to a page through the navigation, as a person would, and waits for its heading. */
+async function navigate(link: string, heading: string = link) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+}
+
+async function signIn(credentials: { username: string; password: string }) {
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Username").fill(credentials.username);
+  await page.getByLabel("Password").fill(credentials.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+}
+
+async function signOut() {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+}
+
+const checkIn = () =>
+  agent.agent.checkIn.mutate({
+    agentVersion: "0.1.0",
+    metrics: {
+      cpuPercent: 12.5,
+      memoryUsedBytes: 3_221_225_472,
+      memoryTotalBytes: 8_589_934_592,
+      diskUsedBytes: 21_474_836_480,
+      diskTotalBytes: 64_424_509_440,
+      uptimeSeconds: 86_400 * 3 + 3600,
+      loadAverage: [0.42, 0.35, 0.3],
+    },
+    rebootRequired: true,
+  });
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  dataDirectory = temporaryDirectory("redflag-ui-");
+  server = await startNextServer({ REDFLAG_DATA_DIR: dataDirectory.path });
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+}, stepTimeout);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  dataDirectory?.remove();
+}, 30_000);
+
+describe("the dashboard in Chromium", () => {
+  test(
+    "first-run setup creates the admin, who signs out and in again",
+    async () => {
+      await page.goto(`${server.url}/`);
+      await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
+      await shoot("01-setup");
+      await page.getByLabel("Username").fill(admin.username);
+      await page.getByLabel(/^Password/).fill(admin.password);
+      await page.getByLabel("Confirm password").fill(admin.password);
+      await page.getByRole("button", { name: "Create admin and sign in" }).click();
+      await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+      await page.getByText("No agents yet").waitFor();
+      await shoot("02-overview-empty");
+      await signOut();
+      await shoot("03-login");
+      await signIn(admin);
+    },
+    stepTimeout,
+  );
+
+  test(
+    "a registration token gives ready-to-paste install commands, and an agent registers with it",
+    async () => {
+      await navigate("Add agent");
+      await page.getByLabel("Label").fill("web servers");
+      await page.getByLabel("Seats (machines)").fill("2");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const token = (await page.getByTestId("registration-token").textContent()) ?? "";
+      expect(token.length).toBeGreaterThan(10);
+      const linux = (await page.getByTestId("linux-install").textContent()) ?? "";
+      expect(linux).toContain(`--server "${server.url}" --token "${token}"`);
+      expect(linux).toContain(`${server.url}/downloads/redflag-agent-linux-$arch`);
+      const windows = (await page.getByTestId("windows-install").textContent()) ?? "";
+      expect(windows).toContain(`${server.url}/downloads/redflag-agent-windows-x64.exe`);
+      await page.getByRole("cell", { name: "web servers" }).waitFor();
+      await shoot("04-add-agent");
+
+      const anonymous = apiClient(server.url);
+      const registered = await anonymous.agent.register.mutate({
+        registrationToken: token,
+        host: hostFacts({ hostname: "web-01", osName: "Debian GNU/Linux", osVersion: "12 (bookworm)" }),
+      });
+      agentId = registered.agentId;
+      agent = apiClient(server.url, { token: registered.accessToken });
+      await checkIn();
+      const security = "Debian-Security:12/bookworm-security";
+      await agent.agent.reportScan.mutate({
+        scanners: [
+          {
+            packageType: "apt",
+            status: "ok",
+            items: [
+              aptItem("openssl", {
+                currentVersion: "3.0.14-1~deb12u2",
+                availableVersion: "3.0.15-1~deb12u1",
+                severity: "critical",
+                security: true,
+                cves: ["CVE-2024-5535", "CVE-2024-9143"],
+                source: security,
+              }),
+              aptItem("libssl3", {
+                currentVersion: "3.0.14-1~deb12u2",
+                availableVersion: "3.0.15-1~deb12u1",
+                severity: "important",
+                security: true,
+                source: security,
+              }),
+              aptItem("curl", { currentVersion: "7.88.1-10+deb12u7", availableVersion: "7.88.1-10+deb12u8" }),
+              aptItem("tzdata", { currentVersion: "2024a-0+deb12u1", availableVersion: "2024b-0+deb12u1" }),
+            ],
+          },
+          {
+            packageType: "docker",
+            status: "ok",
+            items: [
+              aptItem("nginx", {
+                target: "web-proxy",
+                currentVersion: "sha256:3b25b682ea82",
+                availableVersion: "sha256:9c1e4f0d2a77",
+                source: "docker.io/library/nginx:1.27",
+              }),
+            ],
+          },
+        ],
+        startedAt: new Date(),
+        finishedAt: new Date(),
+      });
+      // A second machine on the same token, so lists hold more than one host.
+      const second = await anonymous.agent.register.mutate({
+        registrationToken: token,
+        host: hostFacts({ hostname: "db-01", osName: "Rocky Linux", osVersion: "9.4" }),
+      });
+      const db = apiClient(server.url, { token: second.accessToken });
+      await db.agent.checkIn.mutate({
+        agentVersion: "0.1.0",
+        metrics: { cpuPercent: 3 },
+        rebootRequired: false,
+      });
+      await db.agent.reportScan.mutate({
+        scanners: [
+          {
+            packageType: "dnf",
+            status: "ok",
+            items: [
+              aptItem("kernel", {
+                currentVersion: "5.14.0-427",
+                availableVersion: "5.14.0-503",
+                severity: "moderate",
+              }),
+            ],
+          },
+        ],
+        startedAt: new Date(),
+        finishedAt: new Date(),
+      });
+    },
+    stepTimeout,
+  );
+
+  test(
+    "the agents list and the agent's page show what it reported",
+    async () => {
+      await navigate("Agents");
+      const row = page.getByRole("row").filter({ hasText: "web-01" });
+      await row.getByText("Online").waitFor();
+      // 5 waiting updates, 2 of them security fixes.
+      await row.getByRole("link", { name: "5", exact: true }).waitFor();
+      await row.getByRole("cell", { name: "2", exact: true }).waitFor();
+      await page.getByRole("row").filter({ hasText: "db-01" }).waitFor();
+      await shoot("05-agents");
+      await row.getByRole("link", { name: "web-01" }).click();
+      await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
+      await page.getByText("Reboot required").first().waitFor();
+      await page.getByRole("button", { name: "Scan now" }).waitFor();
+      await shoot("06-agent-detail");
+    },
+    stepTimeout,
+  );
+
+  test(
+    "filter, bulk approve, then install after a dry-run preview",
+    async () => {
+      await navigate("Updates");
+      await page.getByRole("row").filter({ hasText: "curl" }).waitFor();
+      await page.getByRole("combobox", { name: /^Security/ }).selectOption("true");
+      await page.getByRole("row").filter({ hasText: "curl" }).waitFor({ state: "detached" });
+      await page.getByRole("row").filter({ hasText: "openssl" }).waitFor();
+      await page.getByRole("row").filter({ hasText: "libssl3" }).waitFor();
+      expect(await page.getByRole("row").count()).toBe(3);
+
+      await page.getByLabel("Select every update on this page").check();
+      const bulk = page.getByRole("region", { name: "Selected updates" });
+      await bulk.getByText("2 selected").waitFor();
+      await shoot("07-updates-selected");
+      await bulk.getByRole("button", { name: "Approve" }).click();
+      await page.getByText("Approved 2 updates.").waitFor();
+      await page.getByRole("row").filter({ hasText: "openssl" }).getByText("Approved").waitFor();
+      await page.getByRole("row").filter({ hasText: "libssl3" }).getByText("Approved").waitFor();
+
+      await page.getByLabel("Select every update on this page").check();
+      await bulk.getByRole("button", { name: "Install…" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByText("Waiting for web-01 to run the dry run…").waitFor();
+      await shoot("08-install-waiting-for-preview");
+
+      const { commands } = await checkIn();
+      const dryRun = commands.find((command) => command.type === "dry_run");
+      if (!dryRun) throw new Error(`no dry run leased: ${JSON.stringify(commands)}`);
+      expect(dryRun.targets.map((target) => target.packageName).sort()).toEqual(["libssl3", "openssl"]);
+      await agent.agent.reportResult.mutate({
+        commandId: dryRun.id,
+        status: "succeeded",
+        exitCode: 0,
+        output:
+          "Inst openssl-provider-legacy (3.0.15-1~deb12u1 Debian-Security:12/bookworm-security [amd64])",
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        result: {
+          dependencies: [
+            {
+              packageName: "openssl-provider-legacy",
+              version: "3.0.15-1~deb12u1",
+              action: "install",
+              requiredBy: "openssl",
+            },
+          ],
+        },
+      });
+      await dialog.getByText("openssl-provider-legacy").waitFor();
+      await shoot("09-install-preview");
+      await dialog.getByRole("button", { name: "Confirm install" }).click();
+      await dialog.getByText("Install queued").waitFor();
+      installCommandId = ((await dialog.getByRole("link").first().textContent()) ?? "").trim();
+      expect(installCommandId).toMatch(/^cmd_/);
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await page.getByRole("row").filter({ hasText: "openssl" }).waitFor({ state: "detached" });
+    },
+    stepTimeout,
+  );
+
+  test(
+    "the command history shows the install's progress, then its result and output",
+    async () => {
+      const { commands } = await checkIn();
+      expect(commands.map((command) => command.id)).toEqual([installCommandId]);
+      const updateIds = new Map(commands[0]?.targets.map((target) => [target.packageName, target.updateId]));
+      const updateIdOf = (packageName: string) => {
+        const id = updateIds.get(packageName);
+        if (!id) throw new Error(`the install does not target ${packageName}`);
+        return id;
+      };
+      await agent.agent.reportProgress.mutate({
+        commandId: installCommandId,
+        percent: 40,
+        message: "Unpacking openssl (3.0.15-1~deb12u1)",
+      });
+      await navigate("Commands");
+      const row = page.getByRole("row").filter({ hasText: installCommandId });
+      await row.getByText("Running").waitFor();
+      await row.getByRole("progressbar").waitFor();
+      await row.getByText("Unpacking openssl").waitFor();
+      await shoot("10-commands-running");
+
+      await agent.agent.reportResult.mutate({
+        commandId: installCommandId,
+        status: "succeeded",
+        exitCode: 0,
+        output:
+          "Setting up libssl3:amd64 (3.0.15-1~deb12u1) ...\nSetting up openssl (3.0.15-1~deb12u1) ...\n",
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        items: [
+          {
+            updateId: updateIdOf("openssl"),
+            status: "installed",
+            installedVersion: "3.0.15-1~deb12u1",
+            message: "",
+          },
+          {
+            updateId: updateIdOf("libssl3"),
+            status: "installed",
+            installedVersion: "3.0.15-1~deb12u1",
+            message: "",
+          },
+        ],
+      });
+      await row.getByText("Succeeded").waitFor();
+      await row.getByRole("link", { name: "Install" }).click();
+      await page.getByText("Setting up openssl (3.0.15-1~deb12u1)").waitFor();
+      await page.getByRole("heading", { name: "Attempt 1" }).waitFor();
+      await page.getByRole("button", { name: "Roll back" }).waitFor();
+      await shoot("11-command-detail");
+
+      await navigate("Updates");
+      await page.getByRole("combobox", { name: /^Status/ }).selectOption("installed");
+      await page.getByRole("row").filter({ hasText: "openssl" }).getByText("Installed").waitFor();
+      await page.getByRole("row").filter({ hasText: "libssl3" }).getByText("Installed").waitFor();
+    },
+    stepTimeout,
+  );
+
+  test(
+    "a settings toggle persists across a reload, and the admin adds a viewer",
+    async () => {
+      await navigate("Settings");
+      const debug = page.getByRole("switch", { name: /^Debug mode/ });
+      expect(await debug.isChecked()).toBe(false);
+      await debug.click();
+      await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+      await page.reload();
+      await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
+      expect(await page.getByRole("switch", { name: /^Debug mode/ }).isChecked()).toBe(true);
+
+      const form = page.getByRole("form", { name: "New user" });
+      await form.getByLabel("Username").fill(viewer.username);
+      await form.getByLabel("Password").fill(viewer.password);
+      await form.getByRole("combobox", { name: /^Role/ }).selectOption("viewer");
+      await form.getByRole("button", { name: "Add user" }).click();
+      await page.getByText(`Added ${viewer.username}.`).waitFor();
+      await page.getByRole("cell", { name: viewer.username, exact: true }).waitFor();
+      await shoot("12-settings");
+
+      await navigate("Server health");
+      await page.getByText("Check-ins per minute").waitFor();
+      await page.getByText("PGlite").waitFor();
+      await shoot("13-health");
+      await navigate("Overview");
+      await page.locator("figcaption").getByText("1 succeeded").waitFor();
+      await shoot("14-overview");
+    },
+    stepTimeout,
+  );
+
+  test(
+    "a viewer sees everything, has no buttons to change anything, and the server refuses",
+    async () => {
+      await signOut();
+      await signIn(viewer);
+      await navigate("Updates");
+      await page.getByRole("row").filter({ hasText: "curl" }).waitFor();
+      expect(await page.getByLabel("Select every update on this page").count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+      await shoot("15-viewer-updates");
+
+      const refused = await page.evaluate(async () => {
+        const input = encodeURIComponent(JSON.stringify({ json: { statuses: ["available"] } }));
+        const listed = await fetch(`/api/trpc/updates.list?input=${input}`).then((response) =>
+          response.json(),
+        );
+        const updateId = listed.result.data.json.items[0].id as string;
+        const response = await fetch("/api/trpc/updates.approve", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ json: { updateIds: [updateId] } }),
+        });
+        return { status: response.status, body: await response.text() };
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain("This needs the operator role; you are viewer");
+
+      await page.goto(`${server.url}/agents/${agentId}`);
+      await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
+      expect(await page.getByRole("button", { name: "Scan now" }).count()).toBe(0);
+      await navigate("Settings");
+      expect(await page.getByRole("switch", { name: /^Debug mode/ }).isDisabled()).toBe(true);
+      expect(await page.getByRole("form", { name: "New user" }).count()).toBe(0);
+      await shoot("16-viewer-settings");
+      await signOut();
+      expect(new URL(page.url()).pathname).toBe("/login");
+      expect(pageErrors).toEqual([]);
+    },
+    stepTimeout,
+  );
+});
