@@ -30,3 +30,22 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** The one place an error becomes a message and an exit code. */
+export function exitCodeFor(error: unknown, stderr: (text: string) => void): ExitCode {
+  if (error instanceof ExitError) {
+    stderr(`redflag-agent: ${error.message}\n`);
+    return error.exitCode;
+  }
+  stderr(`redflag-agent: internal error (a bug, please report it): ${describeError(error)}\n`);
+  if (error instanceof Error && error.stack) stderr(`${error.stack}\n`);
+  return exitCodes.internal;
+}
+
+/** Installing packages and writing /etc need root; Windows checks its own ACLs. */
+export function requireRoot(what: string, platform: NodeJS.Platform) {
+  if (platform === "win32") return;
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    throw new ExitError(`${what} needs root: run it with sudo`, { exitCode: exitCodes.notRoot });
+  }
+}

@@ -1,8 +1,13 @@
-import { main } from "./cli/main.ts";
 import { readEnvironment } from "./environment.ts";
 
-const exitCode = await main(process.argv.slice(2), readEnvironment(), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-});
-process.exitCode = exitCode;
+const argv = process.argv.slice(2);
+const environment = readEnvironment();
+const io = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+};
+// The daemon never loads the CLI's parser, tables or schemas (see daemon/start.ts).
+const daemonOnly = argv.length === 0 || (argv.length === 1 && argv[0] === "--daemon");
+process.exitCode = daemonOnly
+  ? await (await import("./daemon/start.ts")).runDaemonMode(environment, io.stderr)
+  : await (await import("./cli/main.ts")).main(argv, environment, io);

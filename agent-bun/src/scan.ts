@@ -1,18 +1,16 @@
-import { type ReportScanInput, type ScannerReport, scannerReportSchema } from "@redflag/contracts";
-import { z } from "zod";
+import type { ReportScanInput, ScannerReport } from "@redflag/contracts";
 import type { ConfigFile } from "./config/config.ts";
-import { readFileIfExists, writeFileAtomically } from "./config/files.ts";
+import { writeFileAtomically } from "./config/files.ts";
 import { describeError } from "./errors.ts";
 import { availableScanners } from "./scanners/registry.ts";
 
-/** The scan cache on disk (`last_scan.json`): what `--list-updates` and `--export` read. */
-export const lastScanSchema = z.object({
-  schemaVersion: z.literal(1),
-  startedAt: z.coerce.date(),
-  finishedAt: z.coerce.date(),
-  scanners: z.array(scannerReportSchema),
-});
-export type LastScan = z.infer<typeof lastScanSchema>;
+/** The scan cache on disk (`last_scan.json`): what `--list-updates` and `--export` read (scan-cache.ts). */
+export type LastScan = {
+  schemaVersion: 1;
+  startedAt: Date;
+  finishedAt: Date;
+  scanners: ScannerReport[];
+};
 
 /** Runs every scanner that applies to this host; one failing scanner does not hide the others. */
 export async function runScan(config: ConfigFile): Promise<LastScan> {
@@ -44,11 +42,4 @@ export function toScanReport(scan: LastScan): ReportScanInput | null {
 
 export function saveLastScan(path: string, scan: LastScan) {
   writeFileAtomically(path, `${JSON.stringify(scan, null, 2)}\n`, 0o644);
-}
-
-export function loadLastScan(path: string): LastScan | null {
-  const text = readFileIfExists(path);
-  if (text === null) return null;
-  const parsed = lastScanSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : null;
 }

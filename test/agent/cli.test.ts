@@ -99,3 +99,17 @@ describe("the agent CLI", () => {
     expect(result.stderr).toContain("--scan");
   });
 });
+
+describe("the daemon's copies of protocol limits", () => {
+  test("agree with @redflag/contracts", async () => {
+    const contracts = await import("@redflag/contracts");
+    const limits = await import("../../agent-bun/src/limits.ts");
+    expect(limits.maxOutputLength).toBe(contracts.maxOutputLength);
+    const id = contracts.newId("agent");
+    expect(limits.agentIdPattern.test(id)).toBe(true);
+    expect(contracts.idSchema("agent").safeParse(`${id}x`).success).toBe(
+      limits.agentIdPattern.test(`${id}x`),
+    );
+    expect(limits.agentIdPattern.test(contracts.newId("command"))).toBe(false);
+  });
+});

@@ -1,21 +1,15 @@
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
-import {
-  type LoadedConfig,
-  loadConfig,
-  requireRegistration,
-  saveConfig,
-  serverUrlSchema,
-} from "../config/config.ts";
+import { type LoadedConfig, loadConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
 import { stateFiles } from "../config/paths.ts";
-import { runDaemon } from "../daemon/daemon.ts";
+import { runDaemonMode } from "../daemon/start.ts";
 import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
-import { describeError, ExitError, exitCodes } from "../errors.ts";
+import { ExitError, exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
 import { collectHostFacts } from "../host/facts.ts";
-import { setUpLogging } from "../logging.ts";
 import { exportCsv, exportJson, renderUpdatesTable } from "../output/updates.ts";
-import { type LastScan, loadLastScan, runScan, saveLastScan } from "../scan.ts";
+import { type LastScan, runScan, saveLastScan } from "../scan.ts";
+import { loadLastScan } from "../scan-cache.ts";
 import { registerAgent } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
@@ -70,13 +64,6 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 not registered, 4 needs root, 5 s
     );
 }
 
-function requireRoot(what: string, environment: AgentEnvironment) {
-  if (environment.platform === "win32") return;
-  if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    throw new ExitError(`${what} needs root: run it with sudo`, { exitCode: exitCodes.notRoot });
-  }
-}
-
 /** Runs the CLI; returns the exit code. The only place that turns errors into exit codes. */
 export async function main(argv: string[], environment: AgentEnvironment, io: CliIo): Promise<number> {
   const program = buildProgram(io);
@@ -92,13 +79,7 @@ export async function main(argv: string[], environment: AgentEnvironment, io: Cl
   try {
     return await dispatch(options, environment, io);
   } catch (error) {
-    if (error instanceof ExitError) {
-      io.stderr(`redflag-agent: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.stderr(`redflag-agent: internal error (a bug, please report it): ${describeError(error)}\n`);
-    if (error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
-    return exitCodes.internal;
+    return exitCodeFor(error, io.stderr);
   }
 }
 
@@ -122,7 +103,7 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
   if (options.register) return register(options, config, environment, io);
   if (options.status) return status(config, io);
   if (options.scan) {
-    requireRoot("Scanning (apt-get update)", environment);
+    requireRoot("Scanning (apt-get update)", environment.platform);
     const scan = await runScan(config.file);
     saveLastScan(files.lastScan, scan);
     printScan(scan, options.export, io);
@@ -138,20 +119,7 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
     printScan(scan, options.export, io);
     return exitCodes.ok;
   }
-  const registered = requireRegistration(config);
-  requireRoot("The daemon (it installs packages)", environment);
-  setUpLogging();
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-  try {
-    await runDaemon({ config: registered, files, signal: controller.signal });
-  } finally {
-    process.off("SIGTERM", stop);
-    process.off("SIGINT", stop);
-  }
-  return exitCodes.ok;
+  return runDaemonMode(environment, io.stderr);
 }
 
 function printScan(scan: LastScan, format: Options["export"], io: CliIo) {

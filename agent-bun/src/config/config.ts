@@ -1,7 +1,7 @@
-import { idSchema } from "@redflag/contracts";
 import { z } from "zod";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes } from "../errors.ts";
+import { agentIdPattern } from "../limits.ts";
 import { readFileIfExists, writeFileAtomically } from "./files.ts";
 import { defaultPaths } from "./paths.ts";
 
@@ -31,7 +31,7 @@ const absolutePath = z
   });
 
 export const registrationSchema = z.object({
-  agentId: idSchema("agent"),
+  agentId: z.string().regex(agentIdPattern, { message: "must be an agent id (agt_…)" }),
   accessToken: tokenSchema,
   accessTokenExpiresAt: z.coerce.date(),
   refreshToken: tokenSchema,

@@ -1,15 +1,15 @@
-import {
-  type CommandTarget,
-  type ItemOutcome,
-  type LeasedCommand,
-  maxOutputLength,
-  type PackageType,
-  type ReportResultInput,
+import type {
+  CommandTarget,
+  ItemOutcome,
+  LeasedCommand,
+  PackageType,
+  ReportResultInput,
 } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { describeError } from "../errors.ts";
 import { describePlan } from "../installers/apt-installer.ts";
 import { type InstallResult, installerFor, type Progress } from "../installers/registry.ts";
+import { maxOutputLength } from "../limits.ts";
 import { logger } from "../logging.ts";
 import { type LastScan, runScan } from "../scan.ts";
 import type { AgentConnection } from "../transport/client.ts";

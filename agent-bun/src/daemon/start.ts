@@ -1,0 +1,34 @@
+import { loadConfig, requireRegistration } from "../config/config.ts";
+import { stateFiles } from "../config/paths.ts";
+import type { AgentEnvironment } from "../environment.ts";
+import { exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
+import { setUpLogging } from "../logging.ts";
+import { runDaemon } from "./daemon.ts";
+
+/**
+ * Daemon mode, reachable without loading the CLI's parser, tables and schemas: the daemon stays
+ * small in memory for as long as it runs.
+ */
+export async function runDaemonMode(
+  environment: AgentEnvironment,
+  stderr: (text: string) => void,
+): Promise<number> {
+  try {
+    const config = requireRegistration(loadConfig(environment));
+    requireRoot("The daemon (it installs packages)", environment.platform);
+    setUpLogging();
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    try {
+      await runDaemon({ config, files: stateFiles(config.stateDirectory), signal: controller.signal });
+    } finally {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+    }
+    return exitCodes.ok;
+  } catch (error) {
+    return exitCodeFor(error, stderr);
+  }
+}

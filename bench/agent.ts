@@ -1,0 +1,154 @@
+/**
+ * The agent's footprint, against a bare compiled Bun program (an idle loop built the same way):
+ * idle RSS of the daemon, binary sizes raw and gzip-compressed, and `--scan` wall time against
+ * the bare apt commands it runs. Run with `bun run bench:agent` (builds the agents first).
+ * BENCH_SCAN_RUNS (default 7) sets how many scans each side runs; medians are reported.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { agentsDirectory, agentTargets, agentVersionForBuild, compile } from "../agent-bun/build.ts";
+import { aptScanCommands } from "../agent-bun/src/scanners/apt/apt-scanner.ts";
+import { runAgent, startDaemon, waitFor } from "../test/agent/agent-process.ts";
+import { AptSandbox } from "../test/agent/apt-sandbox.ts";
+import { signIn } from "../test/harness/fixtures.ts";
+import { startTestServer } from "../test/harness/server.ts";
+
+const scanRuns = Number(process.env.BENCH_SCAN_RUNS ?? 7);
+const work = mkdtempSync(join(tmpdir(), "redflag-bench-agent-"));
+const cleanups: (() => unknown)[] = [() => rmSync(work, { recursive: true, force: true })];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function rssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(match?.[1] ?? 0);
+}
+
+/** The largest RSS over a few samples once the process is idle. */
+async function idleRss(pid: number): Promise<number> {
+  let largest = 0;
+  for (let sample = 0; sample < 10; sample++) {
+    largest = Math.max(largest, rssKiB(pid));
+    await Bun.sleep(200);
+  }
+  return largest;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}×`;
+
+try {
+  // 1. The baseline: an idle loop compiled exactly like the agent, for every target.
+  const baselineSource = join(work, "idle.ts");
+  writeFileSync(baselineSource, "setInterval(() => {}, 1 << 30);\n");
+  const sizes: string[] = [];
+  let largestAdded = 0;
+  for (const target of agentTargets) {
+    const baseline = join(work, `baseline-${target.file}`);
+    await compile({ entrypoint: baselineSource, target, outfile: baseline, version: "0.0.0" });
+    const agentBytes = readFileSync(join(agentsDirectory, target.file));
+    const baselineBytes = readFileSync(baseline);
+    const agentGzip = Bun.gzipSync(agentBytes).length;
+    const baselineGzip = Bun.gzipSync(baselineBytes).length;
+    largestAdded = Math.max(largestAdded, agentBytes.length - baselineBytes.length, agentGzip - baselineGzip);
+    sizes.push(
+      `  ${target.file.padEnd(30)} raw ${mib(agentBytes.length)} vs ${mib(baselineBytes.length)} (+${mib(agentBytes.length - baselineBytes.length)}, ${ratio(agentBytes.length, baselineBytes.length)})` +
+        `   gzip ${mib(agentGzip)} vs ${mib(baselineGzip)} (+${mib(agentGzip - baselineGzip)})`,
+    );
+  }
+
+  // 2. Idle RSS: the registered daemon between two polls, against the idle loop.
+  const baselineProcess = Bun.spawn([join(work, `baseline-${agentTargets[0]?.file}`)], { stdout: "ignore" });
+  cleanups.push(() => baselineProcess.kill());
+  await Bun.sleep(500);
+  const baselineRss = await idleRss(baselineProcess.pid);
+  baselineProcess.kill();
+
+  const sandbox = new AptSandbox([
+    { name: "main", suite: "bookworm", label: "RedFlag Test", origin: "RedFlag" },
+    { name: "security", suite: "bookworm-security", label: "Debian-Security", origin: "Debian" },
+  ]);
+  cleanups.push(() => sandbox.remove());
+  for (let index = 0; index < 20; index++) {
+    const repository = index % 4 === 0 ? "security" : "main";
+    const name = `rf-bench-${index}`;
+    sandbox.seed(sandbox.addPackage(repository, { name, version: "1.0-1" }));
+    sandbox.addPackage(repository, { name, version: "1.0-2" });
+  }
+  sandbox.publish("main");
+  sandbox.publish("security");
+
+  const server = await startTestServer();
+  cleanups.push(() => server.stop());
+  const admin = await signIn(server, "admin");
+  const registration = await admin.client.registrationTokens.create.mutate({ label: "bench", seats: 1 });
+  const configPath = join(work, "agent", "config.json");
+  const stateDirectory = join(work, "agent", "state");
+  const env = { AGENT_CONFIG_PATH: configPath, REDFLAG_STATE_DIR: stateDirectory };
+  await Bun.write(
+    configPath,
+    JSON.stringify({ pollJitterSeconds: 0, apt: { configFile: sandbox.configFile } }),
+  );
+  const registered = await runAgent(
+    ["--register", "--server", server.url, "--token", registration.token],
+    env,
+  );
+  if (registered.exitCode !== 0) throw new Error(`registration failed: ${registered.stderr}`);
+  const daemon = startDaemon(env);
+  cleanups.push(() => daemon.stop());
+  await daemon.waitForOutput(/Delivered reportScan/);
+  await waitFor("the first check-in", () => {
+    try {
+      return (
+        JSON.parse(readFileSync(join(stateDirectory, "daemon_state.json"), "utf8")).lastCheckInAt !== null
+      );
+    } catch {
+      return false;
+    }
+  });
+  await Bun.sleep(1000);
+  const daemonRss = await idleRss(daemon.process.pid);
+  await daemon.stop();
+
+  // 3. `--scan` against the bare apt commands it runs (update, then list and simulation).
+  const aptEnv = { ...process.env, APT_CONFIG: sandbox.configFile, LANG: "C", LC_ALL: "C" };
+  const bare: number[] = [];
+  for (let run = 0; run < scanRuns; run++) {
+    const started = performance.now();
+    for (const argv of [aptScanCommands.update, aptScanCommands.list, aptScanCommands.simulate]) {
+      const result = Bun.spawnSync(argv, { env: aptEnv, stdout: "pipe", stderr: "pipe" });
+      if (result.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${result.stderr}`);
+    }
+    bare.push(performance.now() - started);
+  }
+  const scans: number[] = [];
+  for (let run = 0; run < scanRuns; run++) {
+    const started = performance.now();
+    const result = await runAgent(["--scan"], env);
+    if (result.exitCode !== 0) throw new Error(`--scan failed: ${result.stderr}`);
+    scans.push(performance.now() - started);
+  }
+
+  console.log(
+    `agent ${agentVersionForBuild()} on Bun ${Bun.version}, baseline = an idle loop compiled the same way\n`,
+  );
+  console.log("binary sizes (agent vs baseline):");
+  console.log(sizes.join("\n"));
+  console.log(`  largest addition by our code: ${mib(largestAdded)} (goal ≤ 3 MiB)\n`);
+  console.log(
+    `idle RSS: daemon ${(daemonRss / 1024).toFixed(1)} MiB vs baseline ${(baselineRss / 1024).toFixed(1)} MiB = ${ratio(daemonRss, baselineRss)} (goal ≤ 1.3×)`,
+  );
+  console.log(
+    `--scan wall time (20 updates, median of ${scanRuns}): agent ${median(scans).toFixed(0)} ms vs bare apt commands ${median(bare).toFixed(0)} ms = ${ratio(median(scans), median(bare))} (goal ≤ 1.2×)`,
+  );
+  console.log(
+    `  agent runs: ${scans.map((value) => value.toFixed(0)).join(", ")} ms; bare: ${bare.map((value) => value.toFixed(0)).join(", ")} ms`,
+  );
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
