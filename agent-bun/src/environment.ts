@@ -1,3 +1,5 @@
+import { join } from "node:path";
+
 /** The one place the agent reads its environment; read once, at start. */
 export type AgentEnvironment = {
   /** Overrides the config file's location (AGENT_CONFIG_PATH). */
@@ -9,6 +11,10 @@ export type AgentEnvironment = {
   platform: NodeJS.Platform;
   /** Where Windows keeps machine-wide program data. */
   programData: string;
+  /** The Docker engine to ask (DOCKER_HOST); null means the platform's default socket. */
+  dockerHost: string | null;
+  /** Where the Docker CLI keeps config.json (DOCKER_CONFIG, else ~/.docker). */
+  dockerConfigDirectory: string | null;
 };
 
 function nonEmpty(value: string | undefined): string | null {
@@ -22,7 +28,24 @@ export function readEnvironment(source: Record<string, string | undefined> = pro
     stateDirectory: nonEmpty(source.REDFLAG_STATE_DIR),
     platform: process.platform,
     programData: nonEmpty(source.ProgramData) ?? nonEmpty(source.PROGRAMDATA) ?? "C:\\ProgramData",
+    dockerHost: nonEmpty(source.DOCKER_HOST),
+    dockerConfigDirectory:
+      nonEmpty(source.DOCKER_CONFIG) ??
+      ((home) => (home === null ? null : join(home, ".docker")))(
+        nonEmpty(source.HOME) ?? nonEmpty(source.USERPROFILE),
+      ),
   };
+}
+
+let current: AgentEnvironment | null = null;
+
+/**
+ * The environment as read at start, for code that is handed only the config (scanners and
+ * installers are built from the config file by their registries).
+ */
+export function currentEnvironment(): AgentEnvironment {
+  current ??= readEnvironment();
+  return current;
 }
 
 /** The environment for a child process: ours, with `overrides` on top (undefined removes a variable). */

@@ -1,7 +1,7 @@
-import { readEnvironment } from "./environment.ts";
+import { currentEnvironment } from "./environment.ts";
 
 const argv = process.argv.slice(2);
-const environment = readEnvironment();
+const environment = currentEnvironment();
 const io = {
   stdout: (text: string) => process.stdout.write(text),
   stderr: (text: string) => process.stderr.write(text),

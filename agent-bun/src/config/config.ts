@@ -63,6 +63,55 @@ export const configFileSchema = z.strictObject({
       rebootRequiredFile: absolutePath.default("/run/reboot-required"),
     })
     .default({ rebootRequiredFile: "/run/reboot-required" }),
+  /** DNF: on by default on RPM-based hosts with dnf; the paths point it at an isolated root. */
+  dnf: z
+    .strictObject({
+      /** true or false overrides the detection (tests force it on; hosts may turn it off). */
+      enabled: z.boolean().optional(),
+      program: z.string().min(1).max(4096).optional(),
+      configFile: absolutePath.optional(),
+      installRoot: absolutePath.optional(),
+      releaseVersion: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/)
+        .optional(),
+      reposDir: absolutePath.optional(),
+      disablePlugins: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+        .max(20)
+        .optional(),
+    })
+    .default({}),
+  /** Docker images: on when the engine answers on DOCKER_HOST (or the default socket). */
+  docker: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Overrides DOCKER_HOST: `unix:///path` or `tcp://host:port`. */
+      host: z.string().min(1).max(4096).optional(),
+      /** The Docker CLI's config.json with registry credentials (default: DOCKER_CONFIG or ~/.docker). */
+      configFile: absolutePath.optional(),
+      /** Registries spoken to over plain HTTP, as Docker's "insecure-registries". */
+      insecureRegistries: z.array(z.string().min(1).max(300)).max(100).optional(),
+      /** Seconds a container gets to stop before it is replaced. */
+      stopTimeoutSeconds: z.number().int().min(0).max(600).optional(),
+    })
+    .default({}),
+  /** Windows Update: on when running on Windows. */
+  windowsUpdate: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** The PowerShell to run (default powershell.exe from PATH). */
+      powershell: z.string().min(1).max(4096).optional(),
+    })
+    .default({}),
+  /** winget: on when running on Windows. */
+  winget: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** The winget to run (default winget from PATH; a service account may need the full path). */
+      program: z.string().min(1).max(4096).optional(),
+    })
+    .default({}),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

@@ -1,6 +1,7 @@
 import type { CommandTarget, ItemOutcome, PackageType } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { createAptInstaller } from "./apt-installer.ts";
+import { createDnfInstaller } from "./dnf-installer.ts";
 
 export type PlannedChange = {
   action: "install" | "upgrade" | "downgrade" | "reinstall" | "remove";
@@ -30,6 +31,7 @@ export type InstallerFactory = (config: ConfigFile) => Installer;
 /** Every installer the agent knows, by package type. */
 export const installerFactories: Partial<Record<PackageType, InstallerFactory>> = {
   apt: createAptInstaller,
+  dnf: createDnfInstaller,
 };
 
 export function installerFor(packageType: PackageType, config: ConfigFile): Installer | null {

@@ -1,6 +1,7 @@
 import type { PackageType, ScanItem } from "@redflag/contracts";
 import Table from "cli-table3";
 import type { LastScan } from "../scan.ts";
+import { detailWords, packageWords, versionWords } from "./package-words.ts";
 
 export type UpdateRow = ScanItem & { packageType: PackageType };
 
@@ -25,19 +26,20 @@ export function renderUpdatesTable(scan: LastScan): string {
   const lines: string[] = [];
   if (rows.length > 0) {
     const table = new Table({
-      head: ["Type", "Package", "Installed", "Available", "Severity", "Security", "Source"],
+      head: ["Type", "Package", "Installed", "Available", "Severity", "Security", "Source", "Details"],
       style: { head: [], border: [] },
       wordWrap: false,
     });
     for (const row of rows) {
       table.push([
         row.packageType,
-        row.packageName,
-        row.currentVersion ?? "-",
-        row.availableVersion,
+        packageWords(row.packageType, row),
+        versionWords(row.packageType, row.currentVersion),
+        versionWords(row.packageType, row.availableVersion),
         row.severity,
         row.security ? "yes" : "",
         row.source ?? "",
+        truncate(detailWords(row.packageType, row), 80),
       ]);
     }
     lines.push(table.toString());
@@ -50,6 +52,10 @@ export function renderUpdatesTable(scan: LastScan): string {
     if (scanner.status === "error") lines.push(`${scanner.packageType} scan failed: ${scanner.error}`);
   }
   return lines.join("\n");
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
 export const exportColumns = [

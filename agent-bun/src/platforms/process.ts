@@ -17,6 +17,8 @@ export type RunCommandOptions = {
   timeoutMs?: number;
   /** Largest stdout/stderr kept, per stream; the end is kept, since errors come last. */
   maxOutputBytes?: number;
+  /** Called with each complete line of stdout as it arrives (progress of a long install). */
+  onStdoutLine?: (line: string) => void;
 };
 
 /** Runs a program from an argv array, never through a shell, and collects its output and exit code. */
@@ -69,7 +71,7 @@ export async function runCommand(
   try {
     const limit = options.maxOutputBytes ?? 8 * 1024 * 1024;
     const [stdout, stderr, exitCode] = await Promise.all([
-      readBounded(child.stdout, limit),
+      readBounded(child.stdout, limit, options.onStdoutLine),
       readBounded(child.stderr, limit),
       child.exited,
     ]);
@@ -79,17 +81,30 @@ export async function runCommand(
   }
 }
 
-async function readBounded(stream: ReadableStream<Uint8Array>, limit: number): Promise<string> {
+async function readBounded(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  onLine?: (line: string) => void,
+): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
+  let pendingLine = "";
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    text += decoder.decode(value, { stream: true });
+    const chunk = decoder.decode(value, { stream: true });
+    text += chunk;
     if (text.length > limit * 2) text = text.slice(-limit);
+    if (onLine !== undefined) {
+      const lines = (pendingLine + chunk).split(/\r?\n|\r/);
+      pendingLine = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    }
   }
-  text += decoder.decode();
+  const rest = decoder.decode();
+  text += rest;
+  if (onLine !== undefined && pendingLine + rest !== "") onLine(pendingLine + rest);
   return text.length > limit ? text.slice(-limit) : text;
 }
 

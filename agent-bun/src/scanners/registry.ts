@@ -1,6 +1,7 @@
 import type { PackageType, ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { createAptScanner } from "./apt/apt-scanner.ts";
+import { createDnfScanner } from "./dnf/dnf-scanner.ts";
 
 /** Finds the updates of one package type. A scanner throws when it cannot tell (the error is reported). */
 export type Scanner = {
@@ -17,6 +18,7 @@ export type ScannerFactory = (config: ConfigFile) => Scanner;
 /** Every scanner the agent knows, by package type: DNF, Docker, Windows Update and winget add an entry here. */
 export const scannerFactories: Partial<Record<PackageType, ScannerFactory>> = {
   apt: createAptScanner,
+  dnf: createDnfScanner,
 };
 
 export function createScanners(config: ConfigFile): Scanner[] {

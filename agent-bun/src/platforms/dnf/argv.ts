@@ -1,4 +1,5 @@
-import { assertRpmPackageName } from "./names.ts";
+import { PlatformError } from "../errors.ts";
+import { assertRpmPackageName, isRpmArchitecture, isRpmEvr } from "./names.ts";
 
 /** Where and how dnf runs; everything but `program` is for isolated roots (tests, containers). */
 export type DnfOptions = {
@@ -75,4 +76,39 @@ export function rpmQueryArgv(names: readonly string[], options: RpmOptions = {})
   if (options.root !== undefined) argv.push(`--root=${options.root}`);
   argv.push("-q", "--qf", rpmQueryFormat, "--", ...names.map(assertRpmPackageName));
   return argv;
+}
+
+/** `name-[epoch:]version-release.arch` from validated parts: a precise target, never a glob. */
+export function nevraArgument(name: string, evr: string, arch: string): string {
+  assertRpmPackageName(name);
+  if (!isRpmEvr(evr) || !isRpmArchitecture(arch)) {
+    throw new PlatformError(
+      `${JSON.stringify(`${evr}.${arch}`.slice(0, 80))} is not an rpm version and arch`,
+      {
+        platform: "dnf",
+        kind: "invalid-input",
+        operation: "validate package version",
+      },
+    );
+  }
+  return `${name}-${evr}.${arch}`;
+}
+
+/**
+ * `dnf upgrade|downgrade [-y|--assumeno] -- NEVRA...`: the exact versions the scan offered (a newer
+ * build published since is not installed behind the admin's back). `--assumeno` is the dry run:
+ * dnf resolves and prints the transaction, then stops.
+ */
+export function transactionArgv(
+  action: "upgrade" | "downgrade",
+  nevras: readonly string[],
+  options: DnfOptions = {},
+  mode: "apply" | "dry-run" = "apply",
+): string[] {
+  return [...dnfPrefix(options), action, mode === "apply" ? "-y" : "--assumeno", "--", ...nevras];
+}
+
+/** `dnf repoquery --quiet NEVRA`: prints the package when a repository still offers that version. */
+export function repoqueryArgv(nevra: string, options: DnfOptions = {}): string[] {
+  return [...dnfPrefix(options), "repoquery", "--quiet", "--", nevra];
 }

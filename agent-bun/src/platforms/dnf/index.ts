@@ -5,4 +5,5 @@ export * from "./needs-restarting.ts";
 export * from "./result.ts";
 export * from "./rpm-query.ts";
 export * from "./scan-items.ts";
+export * from "./transaction.ts";
 export * from "./updateinfo.ts";
