@@ -2,6 +2,7 @@ import type { CommandTarget, ItemOutcome, PackageType } from "@redflag/contracts
 import type { ConfigFile } from "../config/config.ts";
 import { createAptInstaller } from "./apt-installer.ts";
 import { createDnfInstaller } from "./dnf-installer.ts";
+import { createDockerInstaller } from "./docker-installer.ts";
 
 export type PlannedChange = {
   action: "install" | "upgrade" | "downgrade" | "reinstall" | "remove";
@@ -32,6 +33,7 @@ export type InstallerFactory = (config: ConfigFile) => Installer;
 export const installerFactories: Partial<Record<PackageType, InstallerFactory>> = {
   apt: createAptInstaller,
   dnf: createDnfInstaller,
+  docker: createDockerInstaller,
 };
 
 export function installerFor(packageType: PackageType, config: ConfigFile): Installer | null {

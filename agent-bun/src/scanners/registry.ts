@@ -2,6 +2,7 @@ import type { PackageType, ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { createAptScanner } from "./apt/apt-scanner.ts";
 import { createDnfScanner } from "./dnf/dnf-scanner.ts";
+import { createDockerScanner } from "./docker/docker-scanner.ts";
 
 /** Finds the updates of one package type. A scanner throws when it cannot tell (the error is reported). */
 export type Scanner = {
@@ -19,6 +20,7 @@ export type ScannerFactory = (config: ConfigFile) => Scanner;
 export const scannerFactories: Partial<Record<PackageType, ScannerFactory>> = {
   apt: createAptScanner,
   dnf: createDnfScanner,
+  docker: createDockerScanner,
 };
 
 export function createScanners(config: ConfigFile): Scanner[] {

@@ -59,6 +59,28 @@ export const imageInspectSchema = z
   .passthrough();
 export type ImageInspect = z.infer<typeof imageInspectSchema>;
 
+export const containerInspectSchema = z
+  .object({
+    Id: z.string(),
+    Name: z.string(),
+    Image: z.string(),
+    State: z
+      .object({
+        Running: z.boolean(),
+        Restarting: z.boolean().optional(),
+        ExitCode: z.number().optional(),
+        Health: z.object({ Status: z.string() }).passthrough().nullable().optional(),
+      })
+      .passthrough(),
+    Config: z.object({ Image: z.string(), Hostname: z.string().optional() }).passthrough(),
+    HostConfig: z.object({ NetworkMode: z.string().optional() }).passthrough(),
+    NetworkSettings: z
+      .object({ Networks: z.record(z.string(), z.record(z.string(), z.unknown())).nullable().optional() })
+      .passthrough(),
+  })
+  .passthrough();
+export type ContainerInspect = z.infer<typeof containerInspectSchema>;
+
 export type EngineClientOptions = {
   host: DockerHost;
   timeoutMs?: number;
@@ -113,10 +135,180 @@ export class EngineClient {
     return parseBody(await readJson(response, operation), imageInspectSchema, operation);
   }
 
+  /** `GET /containers/<id>/json`: the container's whole configuration and state. */
+  async inspectContainer(id: string): Promise<ContainerInspect> {
+    const operation = `inspect container ${id.slice(0, 64)}`;
+    const response = await this.#get(
+      `/containers/${encodeURIComponent(assertEngineName(id, operation))}/json`,
+      operation,
+    );
+    return parseBody(await readJson(response, operation), containerInspectSchema, operation);
+  }
+
+  /**
+   * `POST /images/create?fromImage=REPO&tag=TAG`: pulls an image (a tag or a digest). The engine
+   * answers 200 and streams JSON lines; a failure arrives as a line with `error`, so every line is read.
+   */
+  async pullImage(
+    repository: string,
+    tagOrDigest: string,
+    onStatus?: (status: string) => void,
+  ): Promise<void> {
+    const operation = `pull ${repository}:${tagOrDigest}`.slice(0, 400);
+    const query = new URLSearchParams({ fromImage: repository, tag: tagOrDigest });
+    const response = await this.#request("POST", `/images/create?${query}`, operation, {
+      timeoutMs: 30 * 60_000,
+    });
+    const text = await response.text();
+    let last = "";
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let message: { status?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
+      try {
+        message = JSON.parse(line);
+      } catch (error) {
+        throw new PlatformError(
+          `the engine's pull progress is not JSON: ${JSON.stringify(line.slice(0, 200))}`,
+          {
+            platform: "docker",
+            kind: "unrecognized",
+            operation,
+            cause: error,
+          },
+        );
+      }
+      if (message.error !== undefined || message.errorDetail !== undefined) {
+        throw new PlatformError(String(message.errorDetail?.message ?? message.error), {
+          platform: "docker",
+          kind: "failed",
+          operation,
+        });
+      }
+      if (typeof message.status === "string") {
+        last = message.status;
+        onStatus?.(message.status);
+      }
+    }
+    if (!/^(Status: |Digest: |Downloaded newer image|Image is up to date)/m.test(text) && last === "") {
+      throw new PlatformError("the engine answered without any pull status", {
+        platform: "docker",
+        kind: "unrecognized",
+        operation,
+      });
+    }
+  }
+
+  /** `POST /images/<image>/tag?repo=REPO&tag=TAG`. */
+  async tagImage(image: string, repository: string, tag: string): Promise<void> {
+    const operation = `tag ${image.slice(0, 200)} as ${repository}:${tag}`;
+    const query = new URLSearchParams({ repo: repository, tag });
+    await this.#request(
+      "POST",
+      `/images/${encodeURIComponent(assertEngineName(image, operation))}/tag?${query}`,
+      operation,
+      {
+        ok: [201, 200],
+      },
+    );
+  }
+
+  /** `POST /containers/<id>/stop?t=SECONDS` (304: it was not running). */
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const operation = `stop container ${id.slice(0, 64)}`;
+    await this.#request(
+      "POST",
+      `/containers/${encodeURIComponent(assertEngineName(id, operation))}/stop?t=${timeoutSeconds}`,
+      operation,
+      {
+        ok: [204, 304],
+        timeoutMs: (timeoutSeconds + 30) * 1000,
+      },
+    );
+  }
+
+  /** `POST /containers/<id>/start` (304: already running). */
+  async startContainer(id: string): Promise<void> {
+    const operation = `start container ${id.slice(0, 64)}`;
+    await this.#request(
+      "POST",
+      `/containers/${encodeURIComponent(assertEngineName(id, operation))}/start`,
+      operation,
+      {
+        ok: [204, 304],
+      },
+    );
+  }
+
+  /** `POST /containers/<id>/rename?name=NAME`. */
+  async renameContainer(id: string, name: string): Promise<void> {
+    const operation = `rename container ${id.slice(0, 64)} to ${name.slice(0, 64)}`;
+    await this.#request(
+      "POST",
+      `/containers/${encodeURIComponent(assertEngineName(id, operation))}/rename?${new URLSearchParams({ name: assertContainerName(name, operation) })}`,
+      operation,
+      { ok: [204] },
+    );
+  }
+
+  /** `POST /containers/create?name=NAME` with a full container configuration; returns the new id. */
+  async createContainer(name: string, body: Record<string, unknown>): Promise<string> {
+    const operation = `create container ${name.slice(0, 64)}`;
+    const response = await this.#request(
+      "POST",
+      `/containers/create?${new URLSearchParams({ name: assertContainerName(name, operation) })}`,
+      operation,
+      { ok: [201], body },
+    );
+    return parseBody(
+      await readJson(response, operation),
+      z.object({ Id: z.string().min(1) }).passthrough(),
+      operation,
+    ).Id;
+  }
+
+  /** `POST /networks/<network>/connect`: a further network for a container (create takes only one). */
+  async connectNetwork(network: string, containerId: string, endpointConfig: unknown): Promise<void> {
+    const operation = `connect ${containerId.slice(0, 64)} to network ${network.slice(0, 64)}`;
+    await this.#request(
+      "POST",
+      `/networks/${encodeURIComponent(assertEngineName(network, operation))}/connect`,
+      operation,
+      {
+        ok: [200],
+        body: { Container: containerId, EndpointConfig: endpointConfig ?? {} },
+      },
+    );
+  }
+
+  /** `DELETE /containers/<id>?force=1` (its volumes stay). */
+  async removeContainer(id: string): Promise<void> {
+    const operation = `remove container ${id.slice(0, 64)}`;
+    await this.#request(
+      "DELETE",
+      `/containers/${encodeURIComponent(assertEngineName(id, operation))}?force=1`,
+      operation,
+      {
+        ok: [204],
+      },
+    );
+  }
+
   async #get(path: string, operation: string): Promise<Response> {
+    return this.#request("GET", path, operation);
+  }
+
+  async #request(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    operation: string,
+    options: { ok?: number[]; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<Response> {
     const init: RequestInit & { unix?: string } = {
-      method: "GET",
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      method,
+      signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
+      ...(options.body === undefined
+        ? {}
+        : { body: JSON.stringify(options.body), headers: { "content-type": "application/json" } }),
     };
     let url: string;
     if (this.#host.kind === "unix") {
@@ -140,7 +332,8 @@ export class EngineClient {
         { platform: "docker", kind: noSocket ? "missing" : "unavailable", operation, cause: error },
       );
     }
-    if (!response.ok) {
+    const ok = options.ok === undefined ? response.ok : options.ok.includes(response.status);
+    if (!ok) {
       const detail = (await response.text().catch(() => "")).slice(0, 300);
       throw new PlatformError(`the engine answered ${response.status}: ${detail}`, {
         platform: "docker",
@@ -151,6 +344,30 @@ export class EngineClient {
     }
     return response;
   }
+}
+
+/** Ids, names and image references the engine's URL paths take: no `..`, no slashes at the ends. */
+function assertEngineName(value: string, operation: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$/.test(value) || value.includes("..") || value.length > 1024) {
+    throw new PlatformError(`${JSON.stringify(value.slice(0, 100))} is not an engine id or name`, {
+      platform: "docker",
+      kind: "invalid-input",
+      operation,
+    });
+  }
+  return value;
+}
+
+/** Docker's container name rule. */
+function assertContainerName(name: string, operation: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$/.test(name)) {
+    throw new PlatformError(`${JSON.stringify(name.slice(0, 100))} is not a container name`, {
+      platform: "docker",
+      kind: "invalid-input",
+      operation,
+    });
+  }
+  return name;
 }
 
 function describeHost(host: DockerHost): string {
