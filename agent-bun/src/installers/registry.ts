@@ -3,6 +3,8 @@ import type { ConfigFile } from "../config/config.ts";
 import { createAptInstaller } from "./apt-installer.ts";
 import { createDnfInstaller } from "./dnf-installer.ts";
 import { createDockerInstaller } from "./docker-installer.ts";
+import { createWindowsUpdateInstaller } from "./windows-update-installer.ts";
+import { createWingetInstaller } from "./winget-installer.ts";
 
 export type PlannedChange = {
   action: "install" | "upgrade" | "downgrade" | "reinstall" | "remove";
@@ -34,6 +36,8 @@ export const installerFactories: Partial<Record<PackageType, InstallerFactory>> 
   apt: createAptInstaller,
   dnf: createDnfInstaller,
   docker: createDockerInstaller,
+  windows_update: createWindowsUpdateInstaller,
+  winget: createWingetInstaller,
 };
 
 export function installerFor(packageType: PackageType, config: ConfigFile): Installer | null {

@@ -3,6 +3,8 @@ import type { ConfigFile } from "../config/config.ts";
 import { createAptScanner } from "./apt/apt-scanner.ts";
 import { createDnfScanner } from "./dnf/dnf-scanner.ts";
 import { createDockerScanner } from "./docker/docker-scanner.ts";
+import { createWindowsUpdateScanner } from "./windows-update/windows-update-scanner.ts";
+import { createWingetScanner } from "./winget/winget-scanner.ts";
 
 /** Finds the updates of one package type. A scanner throws when it cannot tell (the error is reported). */
 export type Scanner = {
@@ -21,6 +23,8 @@ export const scannerFactories: Partial<Record<PackageType, ScannerFactory>> = {
   apt: createAptScanner,
   dnf: createDnfScanner,
   docker: createDockerScanner,
+  windows_update: createWindowsUpdateScanner,
+  winget: createWingetScanner,
 };
 
 export function createScanners(config: ConfigFile): Scanner[] {

@@ -1,2 +1,3 @@
+export * from "./install.ts";
 export * from "./parse.ts";
 export * from "./script.ts";

@@ -264,3 +264,29 @@ export function wingetScanItems(list: WingetUpgradeList): ScanItem[] {
     }),
   );
 }
+
+const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+/** `winget install --id ID --exact --version V --force --silent …`: back to a version a source still has. */
+export function wingetInstallVersionArgv(id: string, version: string, program = "winget"): string[] {
+  if (!versionPattern.test(version)) {
+    throw new PlatformError(`${JSON.stringify(version.slice(0, 70))} is not a winget version`, {
+      platform: "winget",
+      kind: "invalid-input",
+      operation: "validate winget version",
+    });
+  }
+  return [
+    program,
+    "install",
+    "--id",
+    assertWingetId(id),
+    "--exact",
+    "--version",
+    version,
+    "--force",
+    "--silent",
+    "--accept-package-agreements",
+    "--accept-source-agreements",
+  ];
+}
