@@ -155,3 +155,46 @@ describe("rollback", () => {
     ).toBe("FORBIDDEN");
   });
 });
+
+describe("list searches and sorts (served by trigram and sort indexes)", () => {
+  test("updates match a part of the package name or of the host name; severity sorts by urgency", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate(
+      scanReport([
+        aptItem("libssl3-search", { severity: "low" }),
+        aptItem("zlib1g-search", { severity: "critical" }),
+        aptItem("curl-search", { severity: "moderate" }),
+      ]),
+    );
+    const { hostname } = await admin.client.agents.get.query({ agentId: agent.agentId });
+    const bySubstring = await admin.client.updates.list.query({ search: "ssl3-sea" });
+    expect(bySubstring.items.map((item) => item.packageName)).toEqual(["libssl3-search"]);
+    expect(bySubstring.total).toBe(1);
+    const byHost = await admin.client.updates.list.query({ search: hostname, sort: "severity" });
+    // Another host's name may contain this one's (host-1 in host-12): look at this agent's rows.
+    const ofThisHost = byHost.items.filter((item) => item.agentId === agent.agentId);
+    expect(ofThisHost.map((item) => item.packageName)).toEqual([
+      "zlib1g-search",
+      "curl-search",
+      "libssl3-search",
+    ]);
+    const percent = await admin.client.updates.list.query({ search: "%" });
+    expect(percent.total).toBe(0);
+  });
+
+  test("agents match a part of the hostname, the OS name, or their whole id; deep pages count updates", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash"), aptItem("coreutils")]));
+    const { hostname } = await admin.client.agents.get.query({ agentId: agent.agentId });
+    expect(
+      (await admin.client.agents.list.query({ search: hostname.slice(1) })).items.map((item) => item.id),
+    ).toContain(agent.agentId);
+    expect((await admin.client.agents.list.query({ search: agent.agentId })).items).toEqual([
+      expect.objectContaining({ id: agent.agentId, pendingUpdates: 2 }),
+    ]);
+    const all = await admin.client.agents.list.query({ pageSize: 1, sort: "createdAt", direction: "desc" });
+    expect(all.items).toEqual([expect.objectContaining({ id: agent.agentId, pendingUpdates: 2 })]);
+  });
+});

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { createDatabase, type DatabaseHandle, locateMigrationsFolder, migrate } from "@redflag/db";
+import {
+  createDatabase,
+  type DatabaseHandle,
+  locateMigrationsFolder,
+  migrate,
+  pgliteExtensions,
+} from "@redflag/db";
 import postgres from "postgres";
 import { testEnvironment } from "./environment.ts";
 
@@ -41,7 +47,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     };
   }
   pgliteTemplate ??= (async () => {
-    const template = new PGlite();
+    const template = new PGlite({ extensions: pgliteExtensions });
     const handle = await createDatabase({ driver: "pglite", instance: template });
     await migrate(handle.db, migrationsFolder);
     return template;

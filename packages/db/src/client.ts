@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -12,6 +13,12 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** What every service takes: the database itself or a transaction already under way. */
 export type DatabaseOrTransaction = Database | Transaction;
 export type DatabaseDriver = "postgres" | "pglite";
+
+/**
+ * Extensions the migrations create (pg_trgm: substring search served by an index). Pass these to a
+ * PGlite created outside `createDatabase`; PostgreSQL ships them in its contrib modules.
+ */
+export const pgliteExtensions = { pg_trgm };
 
 export type DatabaseHandle = {
   db: Database;
@@ -41,7 +48,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       close: () => client.end({ timeout: 5 }),
     };
   }
-  const client = "instance" in options ? options.instance : new PGlite(options.dataDir);
+  const client =
+    "instance" in options ? options.instance : new PGlite(options.dataDir, { extensions: pgliteExtensions });
   await client.waitReady;
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   return {

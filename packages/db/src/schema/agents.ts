@@ -32,6 +32,9 @@ export const agents = pgTable(
     index("agents_last_check_in_idx").on(table.lastCheckInAt),
     index("agents_created_at_idx").on(table.createdAt, table.id),
     // The overview lists hosts waiting for a reboot: few rows, so a partial index.
+    // Substring search of hostnames and OS names through trigrams.
+    index("agents_hostname_trgm_idx").using("gin", table.hostname.op("gin_trgm_ops")),
+    index("agents_os_name_trgm_idx").using("gin", table.osName.op("gin_trgm_ops")),
     index("agents_reboot_required_idx").on(table.hostname, table.id).where(sql`${table.rebootRequired}`),
   ],
 );

@@ -1,6 +1,22 @@
 import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
-import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
+
+/** Severities from most to least urgent as 0…4: what "sort by severity" means (an indexed expression). */
+export function severityRank(severity: AnyPgColumn | SQL) {
+  return sql<number>`(case ${severity} when 'critical' then 0 when 'important' then 1 when 'moderate' then 2 when 'low' then 3 else 4 end)`;
+}
 
 /** The current state of one pending (or dealt-with) update of one package on one agent. */
 export const updates = pgTable(
@@ -42,5 +58,11 @@ export const updates = pgTable(
     index("updates_status_severity_idx").on(table.status, table.severity, table.id),
     index("updates_status_type_idx").on(table.status, table.packageType, table.id),
     index("updates_status_security_idx").on(table.status, table.security, table.id),
+    // The dashboard's sort orders, so a page of a million updates is read in order, not sorted.
+    index("updates_package_name_idx").on(table.packageName, table.id),
+    index("updates_first_seen_idx").on(table.firstSeenAt, table.id),
+    index("updates_severity_rank_idx").on(severityRank(table.severity), table.id),
+    // Substring search (ILIKE '%…%') through trigrams.
+    index("updates_package_name_trgm_idx").using("gin", table.packageName.op("gin_trgm_ops")),
   ],
 );

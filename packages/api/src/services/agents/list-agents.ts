@@ -1,6 +1,6 @@
 import type { OsType } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction } from "@redflag/db";
-import { and, asc, count, desc, eq, ilike, not, or, type SQL, sql } from "drizzle-orm";
+import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { and, asc, count, desc, eq, ilike, inArray, not, or, type SQL, sql } from "drizzle-orm";
 import { getSettings } from "../settings/get-settings.ts";
 import { isOnlineSql } from "./agent-presence.ts";
 
@@ -17,17 +17,22 @@ export type ListAgentsFilter = {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
+/**
+ * One page of agents with their waiting-update counts. The page is chosen first (in index order), and
+ * the counts are taken for its rows only, so a deep page does not count updates of every skipped agent.
+ */
 export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFilter) {
   const { defaultPollIntervalSeconds } = await getSettings(db);
   const now = new Date();
   const online = isOnlineSql(defaultPollIntervalSeconds, now);
   const conditions: SQL[] = [];
   if (filter.search) {
+    // Hostname and OS name through their trigram indexes; an agent id only as a whole.
     const pattern = `%${escapeLike(filter.search)}%`;
     const match = or(
       ilike(agents.hostname, pattern),
-      ilike(agents.id, pattern),
       ilike(agents.osName, pattern),
+      eq(agents.id, filter.search.trim()),
     );
     if (match) conditions.push(match);
   }
@@ -42,7 +47,7 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
     lastCheckInAt: agents.lastCheckInAt,
     createdAt: agents.createdAt,
   }[filter.sort];
-  const [items, totals] = await Promise.all([
+  const [rows, totals] = await Promise.all([
     db
       .select({
         id: agents.id,
@@ -57,10 +62,6 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
         lastScanAt: agents.lastScanAt,
         rebootRequired: agents.rebootRequired,
         online,
-        // Qualified by hand: drizzle leaves a selected column unqualified, and inside the subquery a bare
-        // "id" would be the update's id.
-        pendingUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents}."id" and u.status in ('available', 'approved'))`,
-        securityUpdates: sql<number>`(select count(*)::int from updates u where u.agent_id = ${agents}."id" and u.status in ('available', 'approved') and u.security)`,
       })
       .from(agents)
       .where(where)
@@ -69,5 +70,33 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
       .offset((filter.page - 1) * filter.pageSize),
     db.select({ total: count() }).from(agents).where(where),
   ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  const counts =
+    rows.length === 0
+      ? []
+      : await db
+          .select({
+            agentId: updates.agentId,
+            pending: count(),
+            security: sql<number>`(count(*) filter (where ${updates.security}))::int`,
+          })
+          .from(updates)
+          .where(
+            and(
+              inArray(
+                updates.agentId,
+                rows.map((row) => row.id),
+              ),
+              inArray(updates.status, ["available", "approved"]),
+            ),
+          )
+          .groupBy(updates.agentId);
+  const countsByAgent = new Map(counts.map((row) => [row.agentId, row]));
+  return {
+    items: rows.map((row) => ({
+      ...row,
+      pendingUpdates: countsByAgent.get(row.id)?.pending ?? 0,
+      securityUpdates: countsByAgent.get(row.id)?.security ?? 0,
+    })),
+    total: totals[0]?.total ?? 0,
+  };
 }

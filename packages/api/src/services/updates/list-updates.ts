@@ -1,6 +1,6 @@
 import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
-import { and, asc, count, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+import { agents, type DatabaseOrTransaction, severityRank, updates } from "@redflag/db";
+import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 
 export type ListUpdatesFilter = {
   agentId?: string;
@@ -16,7 +16,14 @@ export type ListUpdatesFilter = {
 };
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+/** Hosts a search may name; past this many, a search term is not a hostname search. */
+const maxSearchedHosts = 1000;
 
+/**
+ * One page of updates. Every sort order has an index (package name, first seen, severity rank,
+ * and hostname through agents), and the search uses trigram indexes: a package name containing the
+ * text, or a host whose name contains it (resolved to agent ids first, so both sides stay indexed).
+ */
 export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdatesFilter) {
   const conditions: SQL[] = [];
   if (filter.agentId) conditions.push(eq(updates.agentId, filter.agentId));
@@ -26,14 +33,30 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
   if (filter.security !== undefined) conditions.push(eq(updates.security, filter.security));
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search)}%`;
-    const match = or(ilike(updates.packageName, pattern), ilike(agents.hostname, pattern));
+    const hosts = await db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(ilike(agents.hostname, pattern))
+      .limit(maxSearchedHosts);
+    const match =
+      hosts.length > 0
+        ? or(
+            ilike(updates.packageName, pattern),
+            inArray(
+              updates.agentId,
+              hosts.map((host) => host.id),
+            ),
+          )
+        : ilike(updates.packageName, pattern);
     if (match) conditions.push(match);
   }
   const where = and(...conditions);
   const order = filter.direction === "asc" ? asc : desc;
   const sortColumn = {
-    packageName: updates.packageName,
-    severity: updates.severity,
+    // With a search, the matches (found through the trigram index) are few and get sorted; walking
+    // the name index instead would read every name before the match (an unindexed copy prevents it).
+    packageName: filter.search ? sql`(${updates.packageName} || '')` : updates.packageName,
+    severity: severityRank(updates.severity),
     firstSeenAt: updates.firstSeenAt,
     hostname: agents.hostname,
   }[filter.sort];
@@ -66,11 +89,8 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
       .orderBy(order(sortColumn), order(updates.id))
       .limit(filter.pageSize)
       .offset((filter.page - 1) * filter.pageSize),
-    db
-      .select({ total: count() })
-      .from(updates)
-      .innerJoin(agents, eq(agents.id, updates.agentId))
-      .where(where),
+    // Every update has its agent (a cascading foreign key), so the count needs no join.
+    db.select({ total: count() }).from(updates).where(where),
   ]);
   return { items, total: totals[0]?.total ?? 0 };
 }
