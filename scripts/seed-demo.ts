@@ -360,10 +360,13 @@ export async function seedDemo(db: Database, options: SeedOptions) {
       3,
       case status when 'succeeded' then 0 when 'failed' then 100 else null end,
       case status when 'succeeded' then 'Reading package lists...' || chr(10) || 'Setting up packages... done'
-        when 'failed' then 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt)'
+        when 'failed' then (case when k % 4 = 3 then 'E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving ''deb.debian.org'''
+          else 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt)' end)
         else null end,
       case when status in ('succeeded','failed') then 100 when status = 'running' then 40 else null end,
-      case when status = 'running' then 'Unpacking packages' when status = 'failed' then 'dpkg lock held by another process' else null end,
+      case when status = 'running' then 'Unpacking packages'
+        when status = 'failed' and k % 4 = 3 then 'apt-get update failed: Temporary failure resolving deb.debian.org'
+        when status = 'failed' then 'dpkg lock held by another process' else null end,
       null,
       finished - interval '3 minutes',
       case when status = 'pending' then null else finished - interval '2 minutes' end,

@@ -203,7 +203,9 @@ function RegistrationTokens() {
                   <td>
                     {token.seatsUsed} / {token.seats}
                   </td>
-                  <td title={formatDateTime(token.expiresAt)}>{formatRelative(token.expiresAt)}</td>
+                  <td className="nowrap" title={formatDateTime(token.expiresAt)}>
+                    {formatRelative(token.expiresAt)}
+                  </td>
                   <td>
                     {token.revokedAt ? (
                       <StatusBadge value="cancelled" label="Revoked" />

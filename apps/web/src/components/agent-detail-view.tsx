@@ -243,7 +243,9 @@ export function AgentDetailView({ agentId }: { agentId: string }) {
               <tbody>
                 {data.latestScans.map((scan) => (
                   <tr key={scan.id}>
-                    <td title={formatDateTime(scan.receivedAt)}>{formatRelative(scan.receivedAt)}</td>
+                    <td className="nowrap" title={formatDateTime(scan.receivedAt)}>
+                      {formatRelative(scan.receivedAt)}
+                    </td>
                     <td>
                       {scan.scanners.map((scanner) => (
                         <span key={scanner.packageType} className="scanner">

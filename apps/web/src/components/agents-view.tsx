@@ -154,7 +154,9 @@ export function AgentsView() {
                     </td>
                     <td>{agent.architecture}</td>
                     <td>{agent.agentVersion}</td>
-                    <td title={formatDateTime(agent.lastCheckInAt)}>{formatRelative(agent.lastCheckInAt)}</td>
+                    <td className="nowrap" title={formatDateTime(agent.lastCheckInAt)}>
+                      {formatRelative(agent.lastCheckInAt)}
+                    </td>
                     <td>
                       <StatusBadge value={agent.online ? "online" : "offline"} />
                       {agent.rebootRequired ? <StatusBadge value="important" label="Reboot" /> : null}

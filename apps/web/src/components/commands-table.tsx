@@ -72,7 +72,9 @@ export function CommandsTable({
                 {command.attempt}/{command.maxAttempts}
               </td>
               <td className="numeric">{command.targetCount || "—"}</td>
-              <td title={formatDateTime(command.createdAt)}>{formatRelative(command.createdAt)}</td>
+              <td className="nowrap" title={formatDateTime(command.createdAt)}>
+                {formatRelative(command.createdAt)}
+              </td>
               <td>
                 {command.startedAt || command.sentAt
                   ? formatElapsed(command.startedAt ?? command.sentAt, command.finishedAt)

@@ -122,7 +122,9 @@ export function HealthView() {
                   <tr
                     key={`${error.source}-${error.commandId ?? error.agentId}-${error.at.toISOString()}-${error.message}`}
                   >
-                    <td title={formatDateTime(error.at)}>{formatRelative(error.at)}</td>
+                    <td className="nowrap" title={formatDateTime(error.at)}>
+                      {formatRelative(error.at)}
+                    </td>
                     <td>
                       <StatusBadge
                         value={error.source === "command" ? "failed" : "important"}

@@ -258,7 +258,7 @@ function ApiTokens() {
                   <td>{token.role}</td>
                   <td>{token.owner}</td>
                   <td>{formatRelative(token.lastUsedAt)}</td>
-                  <td title={formatDateTime(token.expiresAt)}>
+                  <td className="nowrap" title={formatDateTime(token.expiresAt)}>
                     {token.expiresAt ? formatRelative(token.expiresAt) : "never"}
                   </td>
                   <td>

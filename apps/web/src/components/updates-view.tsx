@@ -359,7 +359,9 @@ export function UpdatesView() {
                         </div>
                       ) : null}
                     </td>
-                    <td title={formatDateTime(update.firstSeenAt)}>{formatRelative(update.firstSeenAt)}</td>
+                    <td className="nowrap" title={formatDateTime(update.firstSeenAt)}>
+                      {formatRelative(update.firstSeenAt)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
