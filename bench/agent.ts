@@ -1,14 +1,27 @@
 /**
  * The agent's footprint, against a bare compiled Bun program (an idle loop built the same way):
  * idle RSS of the daemon, binary sizes raw and gzip-compressed, and `--scan` wall time against
- * the bare apt commands it runs. Run with `bun run bench:agent` (builds the agents first).
+ * the bare apt commands it runs, and each platform scanner against the bare commands it runs. Run with `bun run bench:agent` (builds the agents first).
  * BENCH_SCAN_RUNS (default 7) sets how many scans each side runs; medians are reported.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentsDirectory, agentTargets, agentVersionForBuild, compile } from "../agent-bun/build.ts";
+import { dnfEnvironment, rpmQueryArgv } from "../agent-bun/src/platforms/dnf/index.ts";
+import { powerShellArgv, windowsUpdateScanScript } from "../agent-bun/src/platforms/windows-update/index.ts";
+import { wingetListUpgradesArgv } from "../agent-bun/src/platforms/winget/index.ts";
 import { aptScanCommands } from "../agent-bun/src/scanners/apt/apt-scanner.ts";
+import { dnfSettings } from "../agent-bun/src/scanners/dnf/dnf.ts";
+import { dnfScanCommands, scanDnf } from "../agent-bun/src/scanners/dnf/dnf-scanner.ts";
+import {
+  scanWindowsUpdate,
+  windowsUpdateSettings,
+} from "../agent-bun/src/scanners/windows-update/windows-update-scanner.ts";
+import { scanWinget, wingetSettings } from "../agent-bun/src/scanners/winget/winget-scanner.ts";
+import { DnfSandbox } from "../agent-bun/test/dnf/dnf-sandbox.ts";
+import { agentConfig } from "../agent-bun/test/helpers/agent-config.ts";
+import { StandIn } from "../agent-bun/test/windows/standins.ts";
 import { runAgent, startDaemon, waitFor } from "../test/agent/agent-process.ts";
 import { AptSandbox } from "../test/agent/apt-sandbox.ts";
 import { signIn } from "../test/harness/fixtures.ts";
@@ -134,6 +147,89 @@ try {
     scans.push(performance.now() - started);
   }
 
+  // 4. Each platform scanner against the bare tool commands it runs (real dnf on an isolated root;
+  // PowerShell and winget as recorded-output stand-ins, so only the agent's own overhead shows).
+  const scannerLines: string[] = [];
+  const timeScanner = async (
+    label: string,
+    scan: () => Promise<unknown>,
+    bareArgvs: () => string[][],
+    env: Record<string, string | undefined>,
+  ) => {
+    await scan();
+    const agentRuns: number[] = [];
+    const bareRuns: number[] = [];
+    for (let run = 0; run < scanRuns; run++) {
+      let started = performance.now();
+      for (const argv of bareArgvs()) {
+        const result = Bun.spawnSync(argv, { env, stdout: "pipe", stderr: "pipe" });
+        if (result.exitCode !== 0 && result.exitCode !== 100)
+          throw new Error(`${argv.join(" ")} failed: ${result.stderr}`);
+      }
+      bareRuns.push(performance.now() - started);
+      started = performance.now();
+      await scan();
+      agentRuns.push(performance.now() - started);
+    }
+    scannerLines.push(
+      `  ${label.padEnd(16)} scanner ${median(agentRuns).toFixed(0)} ms vs bare commands ${median(bareRuns).toFixed(0)} ms = ${ratio(median(agentRuns), median(bareRuns))}`,
+    );
+  };
+  const dnfSandbox = new DnfSandbox();
+  cleanups.push(() => dnfSandbox.remove());
+  for (let index = 0; index < 20; index++) {
+    dnfSandbox.seed(dnfSandbox.add({ name: `rf-bench-${index}`, version: "1.0" }));
+    dnfSandbox.add({ name: `rf-bench-${index}`, version: "1.1" });
+  }
+  dnfSandbox.addAdvisory({
+    id: "RFSA-2026:0001",
+    type: "security",
+    severity: "Important",
+    title: "bench",
+    cves: ["CVE-2026-0001"],
+    packages: [{ name: "rf-bench-0", version: "1.1" }],
+  });
+  dnfSandbox.publish();
+  const dnf = dnfSettings(agentConfig({ dnf: dnfSandbox.agentConfig }));
+  const dnfCommands = dnfScanCommands(dnf);
+  await timeScanner(
+    "dnf (20 updates)",
+    () => scanDnf(dnf),
+    () => [
+      dnfCommands.checkUpdate,
+      dnfCommands.advisories,
+      dnfCommands.advisoryDetails,
+      rpmQueryArgv(
+        Array.from({ length: 20 }, (_, index) => `rf-bench-${index}`),
+        dnf.rpm,
+      ),
+    ],
+    dnfEnvironment({ ...process.env }),
+  );
+  const fixtures = join(import.meta.dir, "../agent-bun/test/platforms");
+  const powershell = new StandIn(join(work, "stand-ins"), "powershell.exe").answer("default", {
+    file: join(fixtures, "windows-update/fixtures/several-updates.txt"),
+  });
+  const winget = new StandIn(join(work, "stand-ins"), "winget").answer("upgrade", {
+    file: join(fixtures, "winget/fixtures/upgrade-en.txt"),
+  });
+  const windowsUpdate = windowsUpdateSettings(
+    agentConfig({ windowsUpdate: { powershell: powershell.program } }),
+  );
+  await timeScanner(
+    "windows-update",
+    () => scanWindowsUpdate(windowsUpdate),
+    () => [powerShellArgv(windowsUpdateScanScript, powershell.program)],
+    process.env,
+  );
+  const wingetScan = wingetSettings(agentConfig({ winget: { program: winget.program } }));
+  await timeScanner(
+    "winget",
+    () => scanWinget(wingetScan),
+    () => [wingetListUpgradesArgv(winget.program)],
+    process.env,
+  );
+
   console.log(
     `agent ${agentVersionForBuild()} on Bun ${Bun.version}, baseline = an idle loop compiled the same way\n`,
   );
@@ -149,6 +245,7 @@ try {
   console.log(
     `  agent runs: ${scans.map((value) => value.toFixed(0)).join(", ")} ms; bare: ${bare.map((value) => value.toFixed(0)).join(", ")} ms`,
   );
+  console.log(`per-scanner wall time, median of ${scanRuns} (goal ≤ 1.2×):\n${scannerLines.join("\n")}`);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
 }

@@ -51,6 +51,8 @@ export function isNoiseLine(line: string): boolean {
     /^Repositories loaded\.?$/.test(trimmed) ||
     /^Updating Subscription Management repositories\.?$/.test(trimmed) ||
     /^Unable to read consumer identity/.test(trimmed) ||
+    // Another dnf holds the lock; dnf4 waits and says so on stdout.
+    /^Waiting for process with pid \d+ to finish\.?$/.test(trimmed) ||
     /^This system is not registered/.test(trimmed) ||
     /^Security: .* is (an installed security update|the currently running version)$/.test(trimmed) ||
     // Repository download progress: "rf test   185 kB/s | 1.8 kB  00:00" (dnf4) or "100% | 1.8 KiB/s | …" (dnf5).

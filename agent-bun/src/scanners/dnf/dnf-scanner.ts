@@ -36,19 +36,20 @@ export function dnfScanCommands(settings: DnfSettings) {
 }
 
 /**
- * check-update first (it refreshes expired metadata), then the advisories and the installed
- * versions side by side. An error of any of them fails the scan: never a partial list.
+ * check-update first (it refreshes expired metadata), then the advisories, and the installed
+ * versions alongside. An error of any of them fails the scan: never a partial list.
  */
 export async function scanDnf(settings: DnfSettings): Promise<ScanItem[]> {
   const commands = dnfScanCommands(settings);
   const checkUpdate = parseCheckUpdate(await runDnf(commands.checkUpdate, "dnf check-update"));
   if (checkUpdate.updates.length === 0) return [];
   const names = [...new Set(checkUpdate.updates.map((update) => update.name))];
-  const [advisories, advisoryDetails, installed] = await Promise.all([
-    runDnf(commands.advisories, "dnf updateinfo list").then(parseUpdateinfoList),
-    runDnf(commands.advisoryDetails, "dnf updateinfo info").then(parseUpdateinfoInfo),
-    runDnf(rpmQueryArgv(names, settings.rpm), "rpm -q").then(parseRpmQuery),
-  ]);
+  // dnf takes a lock on its metadata, so dnf runs one at a time (side by side they only wait for
+  // each other); rpm -q reads the rpm database and runs alongside.
+  const installedQuery = runDnf(rpmQueryArgv(names, settings.rpm), "rpm -q").then(parseRpmQuery);
+  const advisories = parseUpdateinfoList(await runDnf(commands.advisories, "dnf updateinfo list"));
+  const advisoryDetails = parseUpdateinfoInfo(await runDnf(commands.advisoryDetails, "dnf updateinfo info"));
+  const installed = await installedQuery;
   return dnfScanItems({ checkUpdate, advisories, advisoryDetails, installed }).map((item) => ({
     ...item,
     // The full NEVRA, as Fedora and RHEL people name a package build.
