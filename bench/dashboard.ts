@@ -188,7 +188,8 @@ try {
         ),
       ).map((row) => row["QUERY PLAN"]);
       console.log(`-- ${statement.sql.length > 160 ? `${statement.sql.slice(0, 157)}...` : statement.sql}`);
-      for (const line of plan) console.log(`   ${line}`);
+      // Lists of 50 agent ids make lines unreadable: keep the start of each.
+      for (const line of plan) console.log(`   ${line.length > 200 ? `${line.slice(0, 197)}...` : line}`);
       // A page query must read in index order or through an index; a count of agents may read the whole
       // (10,000-row) table, which is what counting all of them means. Updates are never scanned whole.
       const isPage = /\blimit\b/i.test(statement.sql);

@@ -262,15 +262,32 @@ describe("the dashboard in Chromium", () => {
           "Inst openssl-provider-legacy (3.0.15-1~deb12u1 Debian-Security:12/bookworm-security [amd64])",
         startedAt: new Date(),
         finishedAt: new Date(),
+        // What the agent's dry run reports (agent-bun/src/daemon/commands.ts): changes per package type.
         result: {
-          dependencies: [
-            {
-              packageName: "openssl-provider-legacy",
-              version: "3.0.15-1~deb12u1",
-              action: "install",
-              requiredBy: "openssl",
+          plans: {
+            apt: {
+              changes: [
+                {
+                  action: "upgrade",
+                  packageName: "openssl",
+                  currentVersion: "3.0.14-1~deb12u2",
+                  newVersion: "3.0.15-1~deb12u1",
+                },
+                {
+                  action: "upgrade",
+                  packageName: "libssl3",
+                  currentVersion: "3.0.14-1~deb12u2",
+                  newVersion: "3.0.15-1~deb12u1",
+                },
+                {
+                  action: "install",
+                  packageName: "openssl-provider-legacy",
+                  currentVersion: null,
+                  newVersion: "3.0.15-1~deb12u1",
+                },
+              ],
             },
-          ],
+          },
         },
       });
       await dialog.getByText("openssl-provider-legacy").waitFor();

@@ -356,23 +356,30 @@ export const serverActivityOutput = z.object({
   ),
 });
 
-/** Package types whose installers can put back the version an update replaced. */
-export const rollbackPackageTypes = ["apt", "dnf", "docker"] as const satisfies readonly PackageType[];
+/** Package types whose installers can put back the version an update replaced (all of the agent's). */
+export const rollbackPackageTypes = [
+  "apt",
+  "dnf",
+  "docker",
+  "windows_update",
+  "winget",
+] as const satisfies readonly PackageType[];
 
 /**
- * What an agent puts in `result` when it reports a dry run: the packages the install would also
- * touch. The dashboard shows them before an admin confirms an install; anything else falls back to
- * the command's output.
+ * What an agent puts in `result` when it reports a dry run: per package type, the changes the install
+ * would make (the chosen updates and every dependency they pull in), or why it could not tell. The
+ * dashboard shows them before an admin confirms an install; anything else falls back to the output.
  */
+export const plannedChangeSchema = z.object({
+  action: z.enum(["install", "upgrade", "downgrade", "reinstall", "remove"]),
+  packageName: z.string(),
+  currentVersion: z.string().nullable(),
+  newVersion: z.string().nullable(),
+});
 export const dryRunResultSchema = z.object({
-  dependencies: z.array(
-    z.object({
-      packageName: z.string(),
-      version: z.string().nullable().default(null),
-      action: z.enum(["install", "upgrade", "remove", "downgrade"]).default("install"),
-      /** The selected update that pulls this package in, when the installer says. */
-      requiredBy: z.string().nullable().default(null),
-    }),
+  plans: z.record(
+    z.string(),
+    z.union([z.object({ changes: z.array(plannedChangeSchema) }), z.object({ error: z.string() })]),
   ),
 });
 export type DryRunResult = z.infer<typeof dryRunResultSchema>;

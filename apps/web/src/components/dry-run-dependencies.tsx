@@ -1,9 +1,9 @@
 "use client";
 
 import { dryRunResultSchema } from "@redflag/contracts";
-import { humanize } from "~/lib/format";
+import { humanize, packageTypeLabel } from "~/lib/format";
 
-/** The packages a dry run says an install would touch, or the agent's raw output if it said no more. */
+/** What a dry run says an install would change, dependencies included; else the agent's raw output. */
 export function DryRunDependencies({
   result,
   output,
@@ -19,20 +19,34 @@ export function DryRunDependencies({
       <p className="muted">The agent reported no details.</p>
     );
   }
-  const { dependencies } = parsed.data;
-  if (dependencies.length === 0) {
-    return <p className="muted">Nothing else would change: no extra packages are pulled in.</p>;
-  }
+  const plans = Object.entries(parsed.data.plans);
+  if (plans.length === 0) return <p className="muted">The agent reported no changes.</p>;
   return (
-    <ul className="dependency-list">
-      {dependencies.map((dependency) => (
-        <li key={`${dependency.packageName}-${dependency.action}`}>
-          <span className={`dependency-action ${dependency.action}`}>{humanize(dependency.action)}</span>{" "}
-          <strong>{dependency.packageName}</strong>
-          {dependency.version ? <span className="mono"> {dependency.version}</span> : null}
-          {dependency.requiredBy ? <span className="muted"> (for {dependency.requiredBy})</span> : null}
-        </li>
+    <div className="dry-run-plans">
+      {plans.map(([packageType, plan]) => (
+        <div key={packageType}>
+          {plans.length > 1 ? <h4>{packageTypeLabel(packageType)}</h4> : null}
+          {"error" in plan ? (
+            <p className="form-error">{plan.error}</p>
+          ) : plan.changes.length === 0 ? (
+            <p className="muted">Nothing would change.</p>
+          ) : (
+            <ul className="dependency-list">
+              {plan.changes.map((change) => (
+                <li key={`${change.action}-${change.packageName}`}>
+                  <span className={`dependency-action ${change.action}`}>{humanize(change.action)}</span>{" "}
+                  <strong>{change.packageName}</strong>{" "}
+                  <span className="mono">
+                    {change.currentVersion ?? ""}
+                    {change.currentVersion && change.newVersion ? " → " : ""}
+                    {change.newVersion ?? ""}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       ))}
-    </ul>
+    </div>
   );
 }
