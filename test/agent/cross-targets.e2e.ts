@@ -17,6 +17,9 @@ function run(cmd: string[], env: Record<string, string> = {}) {
   return { exitCode: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
+/** Emulated start-up of a 100 MB binary takes seconds, more on a busy machine. */
+const emulatedRunTimeout = 60_000;
+
 describe("the linux-arm64 binary under qemu-user", () => {
   // The binary is dynamically linked: qemu finds arm64 glibc in Debian's cross packages.
   const qemu = [
@@ -34,7 +37,7 @@ describe("the linux-arm64 binary under qemu-user", () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain("--register");
     expect(help.stdout).toContain("/etc/aggregator/config.json");
-  });
+  }, emulatedRunTimeout);
 
   test("not registered: exit code 3", () => {
     const directory = temporaryDirectory("redflag-qemu-");
@@ -45,7 +48,7 @@ describe("the linux-arm64 binary under qemu-user", () => {
     });
     expect(status.exitCode).toBe(3);
     expect(status.stdout).toContain("Registered:      no");
-  });
+  }, emulatedRunTimeout);
 });
 
 describe("the windows-x64 exe under Wine", () => {
