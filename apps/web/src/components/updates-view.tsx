@@ -19,6 +19,7 @@ import {
   humanize,
   packageTypeLabel,
 } from "~/lib/format";
+import { updateWords } from "~/lib/package-words";
 import { oneOf, pageOf, useUrlState } from "~/lib/search-params";
 import { useTRPC } from "~/trpc/react";
 import { InstallDialog } from "./install-dialog";
@@ -315,55 +316,58 @@ export function UpdatesView() {
                 </tr>
               </thead>
               <tbody>
-                {items.map((update) => (
-                  <tr key={update.id} className={selected.has(update.id) ? "selected" : undefined}>
-                    {canChange ? (
-                      <td className="check">
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${update.packageName} on ${update.hostname}`}
-                          checked={selected.has(update.id)}
-                          onChange={() => toggle(update)}
-                        />
+                {items.map((update) => {
+                  const words = updateWords(update);
+                  return (
+                    <tr key={update.id} className={selected.has(update.id) ? "selected" : undefined}>
+                      {canChange ? (
+                        <td className="check">
+                          <input
+                            type="checkbox"
+                            aria-label={`Select ${update.packageName} on ${update.hostname}`}
+                            checked={selected.has(update.id)}
+                            onChange={() => toggle(update)}
+                          />
+                        </td>
+                      ) : null}
+                      <td>
+                        <span className="strong">{words.name}</span>
+                        {update.security ? <StatusBadge value="critical" label="Security" /> : null}
+                        {words.detail ? <div className="muted small-text">{words.detail}</div> : null}
+                        {update.cves.length > 0 ? (
+                          <div className="muted small-text" title={update.cves.join(", ")}>
+                            {update.cves.slice(0, 3).join(", ")}
+                            {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
+                          </div>
+                        ) : null}
                       </td>
-                    ) : null}
-                    <td>
-                      <span className="strong">{update.packageName}</span>
-                      {update.target ? <span className="muted"> ({update.target})</span> : null}
-                      {update.security ? <StatusBadge value="critical" label="Security" /> : null}
-                      {update.cves.length > 0 ? (
-                        <div className="muted small-text" title={update.cves.join(", ")}>
-                          {update.cves.slice(0, 3).join(", ")}
-                          {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <Link href={`/agents/${update.agentId}`}>{update.hostname}</Link>
-                    </td>
-                    <td>{packageTypeLabel(update.packageType)}</td>
-                    <td className="mono" title={update.source ?? undefined}>
-                      {update.currentVersion ?? "—"} → {update.availableVersion}
-                      {update.sizeBytes ? (
-                        <div className="muted small-text">{formatBytes(update.sizeBytes)}</div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <StatusBadge value={update.severity} />
-                    </td>
-                    <td>
-                      <StatusBadge value={update.status} />
-                      {update.lastCommandId ? (
-                        <div className="small-text">
-                          <Link href={`/commands/${update.lastCommandId}`}>last command</Link>
-                        </div>
-                      ) : null}
-                    </td>
-                    <td className="nowrap" title={formatDateTime(update.firstSeenAt)}>
-                      {formatRelative(update.firstSeenAt)}
-                    </td>
-                  </tr>
-                ))}
+                      <td>
+                        <Link href={`/agents/${update.agentId}`}>{update.hostname}</Link>
+                      </td>
+                      <td>{packageTypeLabel(update.packageType)}</td>
+                      <td className="mono" title={update.source ?? undefined}>
+                        {words.currentVersion} → {words.availableVersion}
+                        {update.sizeBytes ? (
+                          <div className="muted small-text">{formatBytes(update.sizeBytes)}</div>
+                        ) : null}
+                      </td>
+                      <td>
+                        <StatusBadge value={update.severity} />
+                      </td>
+                      <td>
+                        <StatusBadge value={update.status} />
+                        {update.lastCommandId ? (
+                          <div className="small-text">
+                            <Link href={`/commands/${update.lastCommandId}`}>last command</Link>
+                          </div>
+                        ) : null}
+                      </td>
+                      <td className="nowrap" title={formatDateTime(update.firstSeenAt)}>
+                        {formatRelative(update.firstSeenAt)}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
