@@ -127,3 +127,36 @@ describe("scan reports are the full truth for the scanners they name", () => {
     expect(await list()).toEqual(["apt:bash@1.0-2=installing"]);
   });
 });
+
+describe("a scan report delivered twice", () => {
+  test("with the same report id is recorded once and answered as a duplicate", async () => {
+    const { agent, admin } = await setUp();
+    const report = { ...scanReport([aptItem("bash"), aptItem("curl")]), reportId: crypto.randomUUID() };
+    const first = await agent.client.agent.reportScan.mutate(report);
+    expect(first).toMatchObject({ duplicate: false, opened: 2 });
+    // Meanwhile curl was dealt with; the redelivered old report must not reopen or change anything.
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash")]));
+    const again = await agent.client.agent.reportScan.mutate(report);
+    expect(again).toEqual({ ...first, duplicate: true });
+    const detail = await admin.client.agents.get.query({ agentId: agent.agentId });
+    expect(detail.latestScans).toHaveLength(2);
+    expect(detail.updateCounts).toEqual({ available: 1, resolved: 1 });
+  });
+
+  test("concurrent deliveries of one report are recorded once", async () => {
+    const { agent, admin } = await setUp();
+    const report = { ...scanReport([aptItem("bash")]), reportId: crypto.randomUUID() };
+    const answers = await Promise.all([1, 2, 3].map(() => agent.client.agent.reportScan.mutate(report)));
+    expect(answers.filter((answer) => !answer.duplicate)).toHaveLength(1);
+    expect(new Set(answers.map((answer) => answer.scanId)).size).toBe(1);
+    expect((await admin.client.agents.get.query({ agentId: agent.agentId })).latestScans).toHaveLength(1);
+  });
+
+  test("a report id that is not a UUID is refused", async () => {
+    const { agent } = await setUp();
+    const error = await agent.client.agent.reportScan
+      .mutate({ ...scanReport([aptItem("bash")]), reportId: "../../etc" })
+      .catch((cause) => cause);
+    expect(error.data.code).toBe("BAD_REQUEST");
+  });
+});

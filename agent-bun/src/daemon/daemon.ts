@@ -63,7 +63,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const queueScan = (scan: LastScan) => {
       saveLastScan(files.lastScan, scan);
       const report = toScanReport(scan);
-      if (report) outbox.add({ kind: "reportScan", payload: report });
+      // The id travels with the queued report, so a redelivery after a lost answer is recorded once.
+      if (report) outbox.add({ kind: "reportScan", payload: { ...report, reportId: crypto.randomUUID() } });
     };
     const deliver = async () => {
       const delivery = await outbox.deliver(connection, (entry) => {

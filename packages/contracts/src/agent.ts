@@ -163,10 +163,13 @@ export const reportScanInput = z.object({
     }),
   startedAt: z.date(),
   finishedAt: z.date(),
+  /** Chosen by the agent once per report: a report delivered twice (an answer lost) is recorded once. */
+  reportId: z.uuid().optional(),
 });
 export type ReportScanInput = z.infer<typeof reportScanInput>;
 export const reportScanOutput = z.object({
   scanId: idSchema("scan"),
+  duplicate: z.boolean(),
   opened: z.number().int(),
   changed: z.number().int(),
   closed: z.number().int(),

@@ -1,5 +1,5 @@
 import type { PackageType } from "@redflag/contracts";
-import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
 export type ScanScannerSummary = {
@@ -20,6 +20,9 @@ export const scans = pgTable(
     opened: integer("opened").notNull(),
     changed: integer("changed").notNull(),
     closed: integer("closed").notNull(),
+    unchanged: integer("unchanged").notNull().default(0),
+    /** The agent's id for this report, so a redelivered report is recognised. */
+    reportId: text("report_id"),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull(),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -28,5 +31,6 @@ export const scans = pgTable(
     index("scans_agent_received_idx").on(table.agentId, table.receivedAt),
     // Recent scanner errors on the server health page.
     index("scans_received_idx").on(table.receivedAt),
+    uniqueIndex("scans_agent_report_uq").on(table.agentId, table.reportId),
   ],
 );

@@ -45,6 +45,18 @@ export async function reportScan(
     }
   }
   return db.transaction(async (tx) => {
+    // One report of an agent at a time; then a redelivered report finds the first delivery's row.
+    await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, options.agentId)).for("update");
+    if (options.report.reportId) {
+      const [earlier] = await tx
+        .select()
+        .from(scans)
+        .where(and(eq(scans.agentId, options.agentId), eq(scans.reportId, options.report.reportId)));
+      if (earlier) {
+        const { opened, changed, closed, unchanged } = earlier;
+        return { scanId: earlier.id, duplicate: true, opened, changed, closed, unchanged };
+      }
+    }
     const audit: AuditEntry[] = [];
     const summaries: ScanScannerSummary[] = [];
     for (const scanner of options.report.scanners) {
@@ -162,12 +174,13 @@ export async function reportScan(
       agentId: options.agentId,
       scanners: summaries,
       ...counts,
+      reportId: options.report.reportId ?? null,
       startedAt: options.report.startedAt,
       finishedAt: options.report.finishedAt,
     });
     await tx.update(agents).set({ lastScanAt: now }).where(eq(agents.id, options.agentId));
     await recordAuditEvents(tx, { actor, entries: audit });
-    return { scanId, ...counts };
+    return { scanId, duplicate: false, ...counts };
   });
 }
 
