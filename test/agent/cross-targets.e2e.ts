@@ -29,26 +29,34 @@ describe("the linux-arm64 binary under qemu-user", () => {
     join(agents, "redflag-agent-linux-arm64"),
   ];
 
-  test("--version and --help", () => {
-    const versionRun = run([...qemu, "--version"]);
-    expect(versionRun.exitCode).toBe(0);
-    expect(versionRun.stdout.trim()).toBe(version);
-    const help = run([...qemu, "--help"]);
-    expect(help.exitCode).toBe(0);
-    expect(help.stdout).toContain("--register");
-    expect(help.stdout).toContain("/etc/aggregator/config.json");
-  }, emulatedRunTimeout);
+  test(
+    "--version and --help",
+    () => {
+      const versionRun = run([...qemu, "--version"]);
+      expect(versionRun.exitCode).toBe(0);
+      expect(versionRun.stdout.trim()).toBe(version);
+      const help = run([...qemu, "--help"]);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toContain("--register");
+      expect(help.stdout).toContain("/etc/aggregator/config.json");
+    },
+    emulatedRunTimeout,
+  );
 
-  test("not registered: exit code 3", () => {
-    const directory = temporaryDirectory("redflag-qemu-");
-    cleanups.push(directory.remove);
-    const status = run([...qemu, "--status"], {
-      AGENT_CONFIG_PATH: join(directory.path, "config.json"),
-      REDFLAG_STATE_DIR: directory.path,
-    });
-    expect(status.exitCode).toBe(3);
-    expect(status.stdout).toContain("Registered:      no");
-  }, emulatedRunTimeout);
+  test(
+    "not registered: exit code 3",
+    () => {
+      const directory = temporaryDirectory("redflag-qemu-");
+      cleanups.push(directory.remove);
+      const status = run([...qemu, "--status"], {
+        AGENT_CONFIG_PATH: join(directory.path, "config.json"),
+        REDFLAG_STATE_DIR: directory.path,
+      });
+      expect(status.exitCode).toBe(3);
+      expect(status.stdout).toContain("Registered:      no");
+    },
+    emulatedRunTimeout,
+  );
 });
 
 describe("the windows-x64 exe under Wine", () => {
