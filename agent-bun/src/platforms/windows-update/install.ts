@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { PlatformError, tailOfOutput } from "../errors.ts";
-import type { PowerShellOutput } from "./parse.ts";
+import { PlatformError } from "../errors.ts";
+import { type PowerShellOutput, readScriptJson } from "./parse.ts";
 
 /**
  * The PowerShell that plans, installs or uninstalls chosen updates through the Windows Update Agent
@@ -126,28 +126,7 @@ export function parseRebootRequiredOutput(output: PowerShellOutput): boolean {
 }
 
 function parseJsonLine<T>(output: PowerShellOutput, operation: string, schema: z.ZodType<T>): T {
-  const text = output.stdout.replace(/^\uFEFF/, "").trim();
-  if (text === "") {
-    throw new PlatformError(
-      `PowerShell printed nothing (exit ${output.exitCode})${output.stderr.trim() === "" ? "" : `: ${tailOfOutput(output.stderr)}`}`,
-      { platform: "windows-update", kind: "unrecognized", operation },
-    );
-  }
-  const line = text
-    .split(/\r?\n/)
-    .reverse()
-    .find((candidate) => candidate.trim().startsWith("{"));
-  let json: unknown;
-  try {
-    json = JSON.parse(line ?? "");
-  } catch (error) {
-    throw new PlatformError(`the output is not the script's JSON: ${JSON.stringify(text.slice(0, 300))}`, {
-      platform: "windows-update",
-      kind: "unrecognized",
-      operation,
-      cause: error,
-    });
-  }
+  const json = readScriptJson(output, operation);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new PlatformError(`unexpected JSON: ${parsed.error.issues[0]?.message ?? "invalid"}`, {

@@ -59,29 +59,7 @@ export function parseWindowsUpdateOutput(output: PowerShellOutput): WindowsUpdat
       operation,
     });
   }
-  const text = output.stdout.replace(/^\uFEFF/, "").trim();
-  if (text === "") {
-    throw new PlatformError(
-      `PowerShell printed nothing (exit ${output.exitCode})${output.stderr.trim() === "" ? "" : `: ${tailOfOutput(output.stderr)}`}`,
-      { platform: "windows-update", kind: "unrecognized", operation },
-    );
-  }
-  // The JSON is the last line; PowerShell may print warnings before it.
-  const jsonLine = text
-    .split(/\r?\n/)
-    .reverse()
-    .find((line) => line.trim().startsWith("{"));
-  let json: unknown;
-  try {
-    json = JSON.parse(jsonLine ?? "");
-  } catch (error) {
-    throw new PlatformError(`the output is not the script's JSON: ${JSON.stringify(text.slice(0, 300))}`, {
-      platform: "windows-update",
-      kind: "unrecognized",
-      operation,
-      cause: error,
-    });
-  }
+  const json = readScriptJson(output, operation);
   const parsed = outputSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -183,4 +161,32 @@ export function windowsUpdateScanItems(updates: readonly WindowsUpdate[]): ScanI
       },
     });
   });
+}
+
+/**
+ * The JSON line a RedFlag PowerShell script printed (the last line starting with `{`: PowerShell may
+ * print warnings before it). Empty output is an error: Wine's stub PowerShell prints nothing.
+ */
+export function readScriptJson(output: PowerShellOutput, operation: string): unknown {
+  const text = output.stdout.replace(/^\uFEFF/, "").trim();
+  if (text === "") {
+    throw new PlatformError(
+      `PowerShell printed nothing (exit ${output.exitCode})${output.stderr.trim() === "" ? "" : `: ${tailOfOutput(output.stderr)}`}`,
+      { platform: "windows-update", kind: "unrecognized", operation },
+    );
+  }
+  const jsonLine = text
+    .split(/\r?\n/)
+    .reverse()
+    .find((line) => line.trim().startsWith("{"));
+  try {
+    return JSON.parse(jsonLine ?? "");
+  } catch (error) {
+    throw new PlatformError(`the output is not the script's JSON: ${JSON.stringify(text.slice(0, 300))}`, {
+      platform: "windows-update",
+      kind: "unrecognized",
+      operation,
+      cause: error,
+    });
+  }
 }
