@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { collectOutput } from "../harness/process-output.ts";
 
 export const agentBinary = resolve(import.meta.dir, "../../dist/agents/redflag-agent-linux-x64");
 
@@ -60,17 +61,9 @@ export function startDaemon(env: Record<string, string>): Daemon {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      output += decoder.decode(value, { stream: true });
-    }
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
+  collectOutput(child, (text) => {
+    output += text;
+  });
   return {
     process: child,
     output: () => output,

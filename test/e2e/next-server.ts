@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { collectOutput } from "../harness/process-output.ts";
 
 const webDirectory = resolve(import.meta.dir, "../../apps/web");
 
@@ -50,17 +51,9 @@ export async function startNextServer(environment: Record<string, string>): Prom
     stdout: "pipe",
     stderr: "pipe",
   });
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      output += decoder.decode(value, { stream: true });
-    }
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
+  collectOutput(child, (text) => {
+    output += text;
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
