@@ -1,11 +1,15 @@
 import { agentRouter } from "./router/agent.ts";
 import { agentsRouter } from "./router/agents.ts";
+import { apiTokensRouter } from "./router/api-tokens.ts";
+import { auditRouter } from "./router/audit.ts";
 import { authRouter } from "./router/auth.ts";
 import { commandsRouter } from "./router/commands.ts";
 import { dashboardRouter } from "./router/dashboard.ts";
-import { auditRouter, healthRouter, settingsRouter, usersRouter } from "./router/system.ts";
-import { apiTokensRouter, registrationTokensRouter } from "./router/tokens.ts";
+import { healthRouter } from "./router/health.ts";
+import { registrationTokensRouter } from "./router/registration-tokens.ts";
+import { settingsRouter } from "./router/settings.ts";
 import { updatesRouter } from "./router/updates.ts";
+import { usersRouter } from "./router/users.ts";
 import { createTRPCRouter } from "./trpc.ts";
 
 export const appRouter = createTRPCRouter({

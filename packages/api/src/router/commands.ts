@@ -7,7 +7,8 @@ import {
   listCommandsOutput,
 } from "@redflag/contracts";
 import { cancelCommand } from "../services/commands/cancel-command.ts";
-import { getCommand, listCommands } from "../services/commands/list-commands.ts";
+import { getCommand } from "../services/commands/get-command.ts";
+import { listCommands } from "../services/commands/list-commands.ts";
 import { retryCommand } from "../services/commands/retry-command.ts";
 import { rollbackCommand } from "../services/commands/rollback-command.ts";
 import { adminProcedure } from "../trpc.ts";

@@ -1,7 +1,6 @@
 import type { CommandStatus, CommandType } from "@redflag/contracts";
-import { agents, commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
-import { and, asc, count, desc, eq, inArray, type SQL } from "drizzle-orm";
-import { notFound } from "../../errors.ts";
+import { agents, commands, type DatabaseOrTransaction } from "@redflag/db";
+import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
 
 export type ListCommandsFilter = {
   agentId?: string;
@@ -49,15 +48,4 @@ export async function listCommands(db: DatabaseOrTransaction, filter: ListComman
     items: items.map(({ targetCount, ...item }) => ({ ...item, targetCount: targetCount.length })),
     total: totals[0]?.total ?? 0,
   };
-}
-
-export async function getCommand(db: DatabaseOrTransaction, options: { commandId: string }) {
-  const [command] = await db.select().from(commands).where(eq(commands.id, options.commandId));
-  if (!command) throw notFound("Command", options.commandId);
-  const logs = await db
-    .select()
-    .from(commandLogs)
-    .where(eq(commandLogs.commandId, command.id))
-    .orderBy(asc(commandLogs.createdAt), asc(commandLogs.id));
-  return { ...command, logs };
 }

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { getSettings } from "../services/settings/get-settings.ts";
+import { setSetting } from "../services/settings/set-setting.ts";
+import { setSettingInput } from "../services/settings/settings-schema.ts";
+import { adminProcedure } from "../trpc.ts";
+
+const settingsSchema = z.object({
+  debugMode: z.boolean(),
+  defaultPollIntervalSeconds: z.number().int(),
+  commandMaxAttempts: z.number().int(),
+  healthWarnOfflineAgents: z.boolean(),
+  healthWarnStuckCommands: z.boolean(),
+});
+
+export const settingsRouter = {
+  get: adminProcedure("viewer")
+    .output(settingsSchema.extend({ debugForcedByEnvironment: z.boolean() }))
+    .query(async ({ ctx }) => {
+      const settings = await getSettings(ctx.db);
+      // REDFLAG_DEBUG=true turns debug mode on whatever the stored setting says.
+      return {
+        ...settings,
+        debugMode: settings.debugMode || ctx.config.debug,
+        debugForcedByEnvironment: ctx.config.debug,
+      };
+    }),
+  set: adminProcedure("admin")
+    .input(setSettingInput)
+    .output(z.object({ key: z.string(), value: z.unknown() }))
+    .mutation(({ ctx, input }) => setSetting(ctx.db, { actor: ctx.actor, setting: input })),
+};
