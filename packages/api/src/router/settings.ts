@@ -1,16 +1,8 @@
 import { z } from "zod";
 import { getSettings } from "../services/settings/get-settings.ts";
 import { setSetting } from "../services/settings/set-setting.ts";
-import { setSettingInput } from "../services/settings/settings-schema.ts";
+import { setSettingInput, settingsSchema } from "../services/settings/settings-schema.ts";
 import { adminProcedure } from "../trpc.ts";
-
-const settingsSchema = z.object({
-  debugMode: z.boolean(),
-  defaultPollIntervalSeconds: z.number().int(),
-  commandMaxAttempts: z.number().int(),
-  healthWarnOfflineAgents: z.boolean(),
-  healthWarnStuckCommands: z.boolean(),
-});
 
 export const settingsRouter = {
   get: adminProcedure("viewer")

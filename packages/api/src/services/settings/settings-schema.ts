@@ -12,8 +12,10 @@ export const settingSchemas = {
   healthWarnStuckCommands: z.boolean(),
 } as const;
 
+export const settingsSchema = z.object(settingSchemas);
+
 export type SettingKey = keyof typeof settingSchemas;
-export type Settings = { [Key in SettingKey]: z.infer<(typeof settingSchemas)[Key]> };
+export type Settings = z.infer<typeof settingsSchema>;
 
 export const settingDefaults: Settings = {
   debugMode: false,
