@@ -1,5 +1,6 @@
+import { getErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import superjson from "superjson";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { appRouter } from "./root.ts";
 import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts";
 
@@ -13,7 +14,14 @@ export function createTrpcHandler(
   const { maxBodyBytes, trustProxy } = dependencies.config;
   return async (request: Request): Promise<Response> => {
     const limited = await limitBody(request, maxBodyBytes);
-    if (!limited) return payloadTooLarge(maxBodyBytes);
+    if (!limited) {
+      return trpcErrorResponse(
+        new TRPCError({
+          code: "PAYLOAD_TOO_LARGE",
+          message: `Request body is larger than the limit of ${Math.round(maxBodyBytes / 1024)} KiB`,
+        }),
+      );
+    }
     return fetchRequestHandler({
       endpoint: trpcEndpoint,
       req: limited,
@@ -54,15 +62,23 @@ async function limitBody(request: Request, limit: number): Promise<Request | nul
   return new Request(request.url, { method: request.method, headers: request.headers, body });
 }
 
-function payloadTooLarge(limit: number): Response {
-  const error = {
-    message: `Request body is larger than the limit of ${Math.round(limit / 1024)} KiB`,
-    code: -32600,
-    data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, fields: null },
-  };
-  return new Response(JSON.stringify({ error: superjson.serialize(error) }), {
-    status: 413,
-    headers: { "content-type": "application/json" },
+/**
+ * An error answered before any procedure runs (the body too large, the API not started), shaped and
+ * encoded as the tRPC handler encodes its own, so clients read its message and code.
+ */
+export function trpcErrorResponse(error: TRPCError, headers?: HeadersInit): Response {
+  const config = appRouter._def._config;
+  const shape = getErrorShape({
+    config,
+    error,
+    type: "unknown",
+    path: undefined,
+    input: undefined,
+    ctx: undefined,
+  });
+  return Response.json(transformTRPCResponse(config, { error: shape }), {
+    status: getHTTPStatusCodeFromError(error),
+    headers,
   });
 }
 

@@ -1,4 +1,4 @@
-import superjson from "superjson";
+import { createServerCaller } from "@redflag/api";
 import { InvalidEnvironmentError, type ServerEnv, serverEnv } from "~/env";
 import { type ApiRuntime, getApi } from "~/server/api";
 import { installForwardedForGuard } from "~/server/forwarded-for";
@@ -37,12 +37,6 @@ export async function startAtBoot(): Promise<void> {
 
 /** Asked through the public API, like the setup page does. */
 async function needsSetup(api: ApiRuntime): Promise<boolean> {
-  const response = await api.handleTrpc(new Request("http://localhost/api/trpc/auth.setupStatus"));
-  if (!response.ok) {
-    throw new Error(
-      `Asking whether setup is needed failed with HTTP ${response.status}: ${await response.text()}`,
-    );
-  }
-  const body = (await response.json()) as { result: { data: Parameters<typeof superjson.deserialize>[0] } };
-  return superjson.deserialize<{ needsSetup: boolean }>(body.result.data).needsSetup;
+  const { needsSetup } = await createServerCaller(api.server).auth.setupStatus();
+  return needsSetup;
 }

@@ -1,4 +1,5 @@
-import superjson from "superjson";
+import { trpcErrorResponse } from "@redflag/api";
+import { TRPCError } from "@trpc/server";
 import { type ApiRuntime, getApi } from "~/server/api";
 
 export const runtime = "nodejs";
@@ -10,21 +11,19 @@ async function handle(request: Request): Promise<Response> {
     api = await getApi();
   } catch (error) {
     console.error("[redflag] The API could not start:", error);
-    return apiUnavailable();
+    return apiUnavailable(error);
   }
   return api.handleTrpc(request);
 }
 
-/** Shaped like a tRPC error (superjson-encoded) so clients show the message. */
-function apiUnavailable(): Response {
-  const error = {
-    message: "The server could not start its API; see the server log",
-    code: -32603,
-    data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 503, fields: null },
-  };
-  return Response.json(
-    { error: superjson.serialize(error) },
-    { status: 503, headers: { "cache-control": "no-store" } },
+function apiUnavailable(cause: unknown): Response {
+  return trpcErrorResponse(
+    new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The server could not start its API; see the server log",
+      cause,
+    }),
+    { "cache-control": "no-store" },
   );
 }
 
