@@ -8,22 +8,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentsDirectory, agentTargets, agentVersionForBuild, compile } from "../agent-bun/build.ts";
-import { dnfEnvironment, rpmQueryArgv } from "../agent-bun/src/platforms/dnf/index.ts";
-import { powerShellArgv, windowsUpdateScanScript } from "../agent-bun/src/platforms/windows-update/index.ts";
-import { wingetListUpgradesArgv } from "../agent-bun/src/platforms/winget/index.ts";
-import { aptScanCommands } from "../agent-bun/src/scanners/apt/apt-scanner.ts";
-import { dnfSettings } from "../agent-bun/src/scanners/dnf/dnf.ts";
-import { dnfScanCommands, scanDnf } from "../agent-bun/src/scanners/dnf/dnf-scanner.ts";
+import { aptScanCommands } from "../agent-bun/src/package-managers/apt/scanner.ts";
+import { dnfEnvironment, rpmQueryArgv } from "../agent-bun/src/package-managers/dnf/index.ts";
+import { dnfSettings } from "../agent-bun/src/package-managers/dnf/run.ts";
+import { dnfScanCommands, scanDnf } from "../agent-bun/src/package-managers/dnf/scanner.ts";
 import {
-  scanWindowsUpdate,
-  windowsUpdateSettings,
-} from "../agent-bun/src/scanners/windows-update/windows-update-scanner.ts";
-import { scanWinget, wingetSettings } from "../agent-bun/src/scanners/winget/winget-scanner.ts";
-import { DnfSandbox } from "../agent-bun/test/dnf/dnf-sandbox.ts";
+  powerShellArgv,
+  windowsUpdateScanScript,
+} from "../agent-bun/src/package-managers/windows-update/index.ts";
+import { windowsUpdateSettings } from "../agent-bun/src/package-managers/windows-update/run.ts";
+import { scanWindowsUpdate } from "../agent-bun/src/package-managers/windows-update/scanner.ts";
+import { wingetListUpgradesArgv } from "../agent-bun/src/package-managers/winget/index.ts";
+import { wingetSettings } from "../agent-bun/src/package-managers/winget/run.ts";
+import { scanWinget } from "../agent-bun/src/package-managers/winget/scanner.ts";
 import { agentConfig } from "../agent-bun/test/helpers/agent-config.ts";
+import { AptSandbox } from "../agent-bun/test/package-managers/apt/apt-sandbox.ts";
+import { DnfSandbox } from "../agent-bun/test/package-managers/dnf/dnf-sandbox.ts";
 import { StandIn } from "../agent-bun/test/windows/standins.ts";
 import { runAgent, startDaemon, waitFor } from "../test/agent/agent-process.ts";
-import { AptSandbox } from "../test/agent/apt-sandbox.ts";
 import { signIn } from "../test/harness/fixtures.ts";
 import { startTestServer } from "../test/harness/server.ts";
 
@@ -206,7 +208,7 @@ try {
     ],
     dnfEnvironment({ ...process.env }),
   );
-  const fixtures = join(import.meta.dir, "../agent-bun/test/platforms");
+  const fixtures = join(import.meta.dir, "../agent-bun/test/package-managers");
   const powershell = new StandIn(join(work, "stand-ins"), "powershell.exe").answer("default", {
     file: join(fixtures, "windows-update/fixtures/several-updates.txt"),
   });

@@ -1,3 +1,5 @@
+import type { AgentErrorKind, PackageType } from "@redflag/contracts";
+
 /** Exit codes the CLI promises; scripts may rely on them. */
 export const exitCodes = {
   ok: 0,
@@ -24,6 +26,64 @@ export class ExitError extends Error {
     this.exitCode = options.exitCode;
     this.retryable = options.retryable ?? false;
   }
+}
+
+/** What an agent error is about: a package manager, or starting a child process at all. */
+export type ErrorSource = PackageType | "process";
+
+export type AgentErrorOptions = {
+  source: ErrorSource;
+  kind: AgentErrorKind;
+  /** What we were doing, e.g. "dnf check-update" or "HEAD manifest 127.0.0.1:5000/app:1.0". */
+  operation: string;
+  /** Whether trying again later may succeed. Defaults by kind (see `retryableByDefault`). */
+  retryable?: boolean;
+  /** For `unavailable`: how long the other side asked us to wait, when it said. */
+  retryAfterMs?: number;
+  cause?: unknown;
+};
+
+const retryableByDefault: Record<AgentErrorKind, boolean> = {
+  missing: false,
+  failed: true,
+  unrecognized: false,
+  invalid_input: false,
+  unavailable: true,
+  unauthorized: false,
+  locked: true,
+  timed_out: true,
+};
+
+/**
+ * Every scan or install failure of a package manager: what failed, and whether retrying makes sense.
+ * The daemon reads `retryable` to scan again soon, and the scan report carries `kind` to the server.
+ */
+export class AgentError extends Error {
+  readonly source: ErrorSource;
+  readonly kind: AgentErrorKind;
+  readonly operation: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: AgentErrorOptions) {
+    super(`${options.operation}: ${message}`, { cause: options.cause });
+    this.name = "AgentError";
+    this.source = options.source;
+    this.kind = options.kind;
+    this.operation = options.operation;
+    this.retryable = options.retryable ?? retryableByDefault[options.kind];
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export function isAgentError(error: unknown): error is AgentError {
+  return error instanceof AgentError;
+}
+
+/** The last lines of a tool's output, for an error message a person reads. */
+export function tailOfOutput(text: string, lines = 12, maxLength = 2000): string {
+  const tail = text.trim().split("\n").slice(-lines).join("\n");
+  return tail.length > maxLength ? tail.slice(-maxLength) : tail;
 }
 
 export function describeError(error: unknown): string {

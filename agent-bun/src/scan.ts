@@ -1,8 +1,8 @@
-import type { ReportScanInput, ScannerReport } from "@redflag/contracts";
+import { type ReportScanInput, type ScannerReport, toPrintableText } from "@redflag/contracts";
 import type { ConfigFile } from "./config/config.ts";
 import { writeFileAtomically } from "./config/files.ts";
-import { describeError } from "./errors.ts";
-import { availableScanners } from "./scanners/registry.ts";
+import { describeError, isAgentError } from "./errors.ts";
+import { availableScanners } from "./package-managers/registry.ts";
 
 /** The scan cache on disk (`last_scan.json`): what `--list-updates` and `--export` read (scan-cache.ts). */
 export type LastScan = {
@@ -21,13 +21,13 @@ export async function runScan(config: ConfigFile): Promise<LastScan> {
       try {
         return { packageType: scanner.packageType, status: "ok", items: await scanner.scan() };
       } catch (error) {
+        // An error of unknown shape is a bug of ours, not the tool's: report it, do not retry it.
         return {
           packageType: scanner.packageType,
           status: "error",
-          error:
-            describeError(error)
-              .replace(/[^\P{Cc}\t\n]/gu, "")
-              .slice(0, 4000) || "scan failed",
+          error: toPrintableText(describeError(error), 4000, { keepLineBreaks: true }) || "scan failed",
+          kind: isAgentError(error) ? error.kind : "failed",
+          retryable: isAgentError(error) ? error.retryable : false,
         };
       }
     }),

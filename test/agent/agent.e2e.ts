@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { agentTargets } from "../../agent-bun/build.ts";
+import { AptSandbox } from "../../agent-bun/test/package-managers/apt/apt-sandbox.ts";
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { apiClient, rawCall } from "../harness/server.ts";
 import {
@@ -13,7 +14,6 @@ import {
   startRelay,
   waitFor,
 } from "./agent-process.ts";
-import { AptSandbox } from "./apt-sandbox.ts";
 
 /**
  * No mocks: the production server (embedded PGlite), the compiled linux-x64 agent, and real apt

@@ -61,8 +61,10 @@ export const configFileSchema = z.strictObject({
       /** Passed to apt as APT_CONFIG: points the scanner and installer at another apt configuration. */
       configFile: absolutePath.optional(),
       rebootRequiredFile: absolutePath.default("/run/reboot-required"),
+      /** How long apt waits for another apt or dpkg to let go of its locks before the step fails. */
+      lockTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
     })
-    .default({ rebootRequiredFile: "/run/reboot-required" }),
+    .default({ rebootRequiredFile: "/run/reboot-required", lockTimeoutSeconds: 300 }),
   /** DNF: on by default on RPM-based hosts with dnf; the paths point it at an isolated root. */
   dnf: z
     .strictObject({

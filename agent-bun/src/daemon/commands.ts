@@ -1,16 +1,17 @@
-import type {
-  CommandTarget,
-  ItemOutcome,
-  LeasedCommand,
-  PackageType,
-  ReportResultInput,
+import {
+  type CommandTarget,
+  type ItemOutcome,
+  type LeasedCommand,
+  type PackageType,
+  type ReportResultInput,
+  toPrintableText,
 } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { describeError } from "../errors.ts";
-import { describePlan } from "../installers/apt-installer.ts";
-import { type InstallResult, installerFor, type Progress } from "../installers/registry.ts";
 import { maxOutputLength } from "../limits.ts";
 import { logger } from "../logging.ts";
+import { describePlan, type InstallResult, type Progress } from "../package-managers/package-manager.ts";
+import { installerFor } from "../package-managers/registry.ts";
 import { type LastScan, runScan } from "../scan.ts";
 import type { AgentConnection } from "../transport/client.ts";
 
@@ -57,7 +58,7 @@ class ProgressReporter {
           agent.reportProgress.mutate({
             commandId: this.commandId,
             percent: value.percent === null ? null : Math.round(value.percent * 10) / 10,
-            message: value.message.replace(/[^\P{Cc}\t\n]/gu, "").slice(0, 1000),
+            message: toPrintableText(value.message, 1000, { keepLineBreaks: true }),
           }),
         );
         if (answer.cancelled) this.cancelled = true;
@@ -81,15 +82,6 @@ function groupByType(targets: CommandTarget[]): Map<PackageType, CommandTarget[]
   return groups;
 }
 
-function unsupported(targets: CommandTarget[], packageType: PackageType): ItemOutcome[] {
-  return targets.map((target) => ({
-    updateId: target.updateId,
-    status: "failed" as const,
-    installedVersion: null,
-    message: `This agent has no ${packageType} installer`,
-  }));
-}
-
 async function installOrRollback(
   command: LeasedCommand,
   context: CommandContext,
@@ -100,10 +92,6 @@ async function installOrRollback(
   let exitCode: number | null = 0;
   for (const [packageType, targets] of groupByType(command.targets)) {
     const installer = installerFor(packageType, context.config);
-    if (!installer) {
-      items.push(...unsupported(targets, packageType));
-      continue;
-    }
     let result: InstallResult;
     try {
       result =
@@ -150,11 +138,6 @@ async function dryRun(command: LeasedCommand, context: CommandContext): Promise<
   let failed = false;
   for (const [packageType, targets] of groupByType(command.targets)) {
     const installer = installerFor(packageType, context.config);
-    if (!installer) {
-      failed = true;
-      plans[packageType] = { error: `This agent has no ${packageType} installer` };
-      continue;
-    }
     try {
       const plan = await installer.dryRun(targets);
       plans[packageType] = { changes: plan.changes };

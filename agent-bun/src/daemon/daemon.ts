@@ -1,12 +1,12 @@
-import type { LeasedCommand } from "@redflag/contracts";
+import { type LeasedCommand, rapidPollIntervalSeconds } from "@redflag/contracts";
 import type { RegisteredConfig } from "../config/config.ts";
 import { saveConfig } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
 import { describeError, ExitError } from "../errors.ts";
 import { createMetricsCollector } from "../host/facts.ts";
 import { logger } from "../logging.ts";
+import { createScanners } from "../package-managers/registry.ts";
 import { type LastScan, runScan, saveLastScan, toScanReport } from "../scan.ts";
-import { createScanners } from "../scanners/registry.ts";
 import { AgentConnection } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
@@ -16,8 +16,9 @@ import { type DaemonState, loadDaemonState, saveDaemonState } from "./state.ts";
 
 const log = logger("daemon");
 
-const rapidPollSeconds = 5;
 const firstBackoffMs = 1000;
+/** A scan that failed for a passing reason (a lock, a timeout) is tried again after this, doubling. */
+const firstScanRetryMs = 60_000;
 const maxBackoffMs = 5 * 60_000;
 
 /** Waits `ms`, or less if the signal fires. */
@@ -82,15 +83,24 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     });
 
     let nextScanAt = 0;
+    let scanRetryMs = 0;
     let backoffMs = 0;
     while (!signal.aborted) {
       let waitMs: number;
       try {
         if (Date.now() >= nextScanAt) {
-          nextScanAt = Date.now() + config.file.scanIntervalSeconds * 1000;
+          const scanIntervalMs = config.file.scanIntervalSeconds * 1000;
           const scan = await runScan(config.file);
           queueScan(scan);
           log.info("Scanned: {summary}", { summary: summarize(scan) });
+          const passingFailure = scan.scanners.some(
+            (scanner) => scanner.status === "error" && scanner.retryable,
+          );
+          scanRetryMs = passingFailure
+            ? Math.min(scanIntervalMs, Math.max(firstScanRetryMs, scanRetryMs * 2))
+            : 0;
+          nextScanAt = Date.now() + (passingFailure ? scanRetryMs : scanIntervalMs);
+          if (passingFailure) log.warn("Scanning again in {seconds} s", { seconds: scanRetryMs / 1000 });
         }
         await deliver();
         const rebootRequired = (
@@ -103,11 +113,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         if (answer.pollIntervalSeconds !== config.file.pollIntervalSeconds && !answer.rapidModeUntil) {
           saveConfig(config, { ...config.file, pollIntervalSeconds: answer.pollIntervalSeconds });
         }
-        await runCommands(answer.commands);
+        await runPrograms(answer.commands);
         backoffMs = 0;
         const rapid = answer.rapidModeUntil !== null && answer.rapidModeUntil.getTime() > Date.now();
         waitMs = rapid
-          ? Math.min(answer.pollIntervalSeconds, rapidPollSeconds) * 1000
+          ? Math.min(answer.pollIntervalSeconds, rapidPollIntervalSeconds) * 1000
           : answer.pollIntervalSeconds * 1000 + random() * config.file.pollJitterSeconds * 1000;
         if (answer.commands.length > 0) waitMs = 0;
       } catch (error) {
@@ -124,7 +134,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }
     log.info("Stopping");
 
-    async function runCommands(commands: LeasedCommand[]) {
+    async function runPrograms(commands: LeasedCommand[]) {
       for (const command of commands) {
         if (signal.aborted) return;
         const result = await executeCommand(command, { config: config.file, connection, onScan: queueScan });

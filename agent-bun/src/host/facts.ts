@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { statfsSync } from "node:fs";
 import os from "node:os";
-import type { HostFacts, Metrics, OsType } from "@redflag/contracts";
+import { type HostFacts, type Metrics, type OsType, toPrintableText } from "@redflag/contracts";
 import { readFileIfExists, writeFileAtomically } from "../config/files.ts";
 import { agentVersion } from "../version.ts";
 
@@ -25,8 +25,7 @@ export function parseOsRelease(text: string): Record<string, string> {
 
 /** A printable, bounded copy of text read from the system. */
 function clean(text: string, max = 256): string {
-  return text
-    .replace(/[^\P{Cc}\t]/gu, "")
+  return toPrintableText(text, max * 2)
     .trim()
     .slice(0, max);
 }

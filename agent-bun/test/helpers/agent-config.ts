@@ -1,6 +1,6 @@
 import type { CommandTarget, ItemOutcome, PackageType, ScanItem } from "@redflag/contracts";
 import { type ConfigFile, configFileSchema } from "../../src/config/config.ts";
-import type { Progress } from "../../src/installers/registry.ts";
+import type { Progress } from "../../src/package-managers/package-manager.ts";
 
 /** A validated agent config file, as the agent would load it. */
 export function agentConfig(value: Record<string, unknown>): ConfigFile {

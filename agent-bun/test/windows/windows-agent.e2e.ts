@@ -50,7 +50,7 @@ describe("the windows-x64 exe under Wine", () => {
     mingw(replay, [join(import.meta.dir, "wine", "replay.c")]);
     copyFileSync(replay, join(standIns, "powershell.exe"));
     copyFileSync(replay, join(standIns, "winget.exe"));
-    const fixtures = join(import.meta.dir, "../platforms");
+    const fixtures = join(import.meta.dir, "../package-managers");
     copyFileSync(
       join(fixtures, "windows-update/fixtures/several-updates.txt"),
       join(standIns, "powershell.default.out"),

@@ -2,13 +2,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AptSandbox } from "../../../test/agent/apt-sandbox.ts";
-import { createWindowsUpdateInstaller } from "../../src/installers/windows-update-installer.ts";
-import { createWingetInstaller } from "../../src/installers/winget-installer.ts";
+import { createWindowsUpdateInstaller } from "../../src/package-managers/windows-update/installer.ts";
+import { createWindowsUpdateScanner } from "../../src/package-managers/windows-update/scanner.ts";
+import { createWingetInstaller } from "../../src/package-managers/winget/installer.ts";
+import { createWingetScanner } from "../../src/package-managers/winget/scanner.ts";
 import { runScan } from "../../src/scan.ts";
-import { createWindowsUpdateScanner } from "../../src/scanners/windows-update/windows-update-scanner.ts";
-import { createWingetScanner } from "../../src/scanners/winget/winget-scanner.ts";
 import { agentConfig, statuses, targetFor } from "../helpers/agent-config.ts";
+import { AptSandbox } from "../package-managers/apt/apt-sandbox.ts";
 import { StandIn } from "./standins.ts";
 
 // PowerShell and winget do not run here: stand-ins on disk answer the agent's real process calls
@@ -17,7 +17,7 @@ import { StandIn } from "./standins.ts";
 
 const work = mkdtempSync(join(tmpdir(), "redflag-windows-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const platformFixtures = join(import.meta.dir, "../platforms");
+const platformFixtures = join(import.meta.dir, "../package-managers");
 const wu = (name: string) => join(platformFixtures, "windows-update/fixtures", name);
 const winget = (name: string) => join(platformFixtures, "winget/fixtures", name);
 const own = (name: string) => join(import.meta.dir, "fixtures", name);

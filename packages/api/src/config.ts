@@ -32,7 +32,6 @@ export const defaultRateLimits: RateLimitConfig = {
 export const agentAccessTokenSeconds = 24 * 60 * 60;
 export const refreshTokenSeconds = 90 * 24 * 60 * 60;
 export const defaultPollIntervalSeconds = 300;
-export const rapidPollIntervalSeconds = 5;
 export const commandLeaseSeconds = 15 * 60;
 export const defaultMaxAttempts = 3;
 /** An agent silent for this many poll intervals shows as offline. */

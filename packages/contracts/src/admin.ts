@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commandTargetSchema, itemOutcomeSchema, metricsSchema } from "./agent.ts";
+import { commandTargetSchema, itemOutcomeSchema, metricsSchema, scannerSummarySchema } from "./agent.ts";
 import {
   commandStatusSchema,
   commandTypeSchema,
@@ -56,14 +56,7 @@ export const listAgentsOutput = z.object({ items: z.array(agentSummarySchema), t
 export const scanSummarySchema = z.object({
   id: z.string(),
   agentId: z.string(),
-  scanners: z.array(
-    z.object({
-      packageType: packageTypeSchema,
-      status: z.enum(["ok", "error"]),
-      error: z.string().nullable(),
-      itemCount: z.number().int(),
-    }),
-  ),
+  scanners: z.array(scannerSummarySchema),
   opened: z.number().int(),
   changed: z.number().int(),
   closed: z.number().int(),

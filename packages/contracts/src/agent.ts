@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  agentErrorKindSchema,
   commandStatusSchema,
   commandTypeSchema,
   osTypeSchema,
@@ -17,12 +18,34 @@ export function boundedText(max: number) {
 }
 
 /** Tabs and line breaks are text; every other C0 control character and DEL is not. */
+function isControlCharacter(code: number): boolean {
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
+}
+
 function hasNoControlCharacters(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return false;
+    if (isControlCharacter(text.charCodeAt(index))) return false;
   }
   return true;
+}
+
+/**
+ * Text from a tool, made fit for `boundedText`: control characters dropped (line breaks too, unless
+ * `keepLineBreaks`), cut to `max` characters.
+ */
+export function toPrintableText(
+  text: string,
+  max: number,
+  options: { keepLineBreaks?: boolean } = {},
+): string {
+  let printable = "";
+  for (const character of text) {
+    const code = character.charCodeAt(0);
+    if (isControlCharacter(code)) continue;
+    if (!options.keepLineBreaks && (code === 0x0a || code === 0x0d)) continue;
+    printable += character;
+  }
+  return printable.slice(0, max);
 }
 
 const shortText = boundedText(256);
@@ -149,9 +172,25 @@ export const scannerReportSchema = z.discriminatedUnion("status", [
     packageType: packageTypeSchema,
     status: z.literal("error"),
     error: boundedText(4000).min(1),
+    /** Why, in a word the server and dashboard can act on; older agents send none. */
+    kind: agentErrorKindSchema.default("failed"),
+    /** Whether the agent will try again on its own soon (a lock, a timeout, a registry that was down). */
+    retryable: z.boolean().default(false),
   }),
 ]);
 export type ScannerReport = z.infer<typeof scannerReportSchema>;
+
+/** What the server keeps of each scanner's part of a report (and the dashboard shows). */
+export const scannerSummarySchema = z.object({
+  packageType: packageTypeSchema,
+  status: z.enum(["ok", "error"]),
+  error: z.string().nullable(),
+  /** Set with `error`; rows recorded before kinds existed have none. */
+  errorKind: agentErrorKindSchema.nullable().default(null),
+  retryable: z.boolean().default(false),
+  itemCount: z.number().int(),
+});
+export type ScannerSummary = z.infer<typeof scannerSummarySchema>;
 
 export const reportScanInput = z.object({
   scanners: z

@@ -4,6 +4,30 @@ export const packageTypes = ["apt", "dnf", "docker", "windows_update", "winget"]
 export const packageTypeSchema = z.enum(packageTypes);
 export type PackageType = z.infer<typeof packageTypeSchema>;
 
+/**
+ * Why an agent could not scan or install, coarse enough to decide on (retry later, or tell a person):
+ * `missing` the tool is not installed or cannot start; `failed` it ran and reported an error;
+ * `unrecognized` its output is not what we can read (never read as "nothing"); `invalid_input` a name
+ * or reference we were given is not acceptable; `unavailable` a service did not answer or asked us to
+ * slow down; `unauthorized` credentials missing or refused; `locked` another process holds the package
+ * manager's lock; `timed_out` the tool ran past its time and was stopped.
+ */
+export const agentErrorKinds = [
+  "missing",
+  "failed",
+  "unrecognized",
+  "invalid_input",
+  "unavailable",
+  "unauthorized",
+  "locked",
+  "timed_out",
+] as const;
+export const agentErrorKindSchema = z.enum(agentErrorKinds);
+export type AgentErrorKind = z.infer<typeof agentErrorKindSchema>;
+
+/** How often an agent polls in rapid mode (server and agent agree on it). */
+export const rapidPollIntervalSeconds = 5;
+
 export const severities = ["critical", "important", "moderate", "low", "unknown"] as const;
 export const severitySchema = z.enum(severities);
 export type Severity = z.infer<typeof severitySchema>;

@@ -14,6 +14,7 @@ import {
   humanize,
   packageTypeLabel,
 } from "~/lib/format";
+import { scannerErrorWords } from "~/lib/scanner-error-words";
 import { useTRPC } from "~/trpc/react";
 import { CommandsTable } from "./commands-table";
 import { RequireRole, useCan } from "./session";
@@ -254,7 +255,7 @@ export function AgentDetailView({ agentId }: { agentId: string }) {
                             <span className="muted">{formatCount(scanner.itemCount)} items</span>
                           ) : (
                             <span className="bad-text" title={scanner.error ?? undefined}>
-                              error: {scanner.error}
+                              {scannerErrorWords(scanner)}: {scanner.error}
                             </span>
                           )}
                         </span>

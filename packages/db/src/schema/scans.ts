@@ -1,13 +1,8 @@
-import type { PackageType } from "@redflag/contracts";
+import type { ScannerSummary } from "@redflag/contracts";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
-export type ScanScannerSummary = {
-  packageType: PackageType;
-  status: "ok" | "error";
-  error: string | null;
-  itemCount: number;
-};
+export type ScanScannerSummary = ScannerSummary;
 
 export const scans = pgTable(
   "scans",

@@ -1,7 +1,6 @@
-import type { Metrics } from "@redflag/contracts";
+import { type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
 import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
 import { sql } from "drizzle-orm";
-import { rapidPollIntervalSeconds } from "../../config.ts";
 import { AppError } from "../../errors.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";

@@ -78,7 +78,7 @@ export async function getServerActivity(db: DatabaseOrTransaction, options: { no
           agentId: row.agentId,
           hostname: row.hostname,
           commandId: null,
-          message: `${scanner.packageType} scan failed: ${scanner.error ?? "no message"}`,
+          message: `${scanner.packageType} scan failed${scanner.errorKind ? ` (${scanner.errorKind}${scanner.retryable ? ", will retry" : ""})` : ""}: ${scanner.error ?? "no message"}`,
         })),
     ),
   ]

@@ -65,6 +65,8 @@ export async function reportScan(
           packageType: scanner.packageType,
           status: "error",
           error: scanner.error,
+          errorKind: scanner.kind,
+          retryable: scanner.retryable,
           itemCount: 0,
         });
         continue;
@@ -73,6 +75,8 @@ export async function reportScan(
         packageType: scanner.packageType,
         status: "ok",
         error: null,
+        errorKind: null,
+        retryable: false,
         itemCount: scanner.items.length,
       });
       const existing = await tx

@@ -1,0 +1,197 @@
+import type { CommandTarget, ItemOutcome } from "@redflag/contracts";
+import type { ConfigFile } from "../../config/config.ts";
+import { tailOfOutput } from "../../errors.ts";
+import type { Installer, InstallPlan, InstallResult, PlannedChange, Progress } from "../package-manager.ts";
+import {
+  formatEvr,
+  installedEvr,
+  isExactlyInstalled,
+  nevraArgument,
+  parseRpmQuery,
+  parseTransaction,
+  parseTransactionProgress,
+  type RpmQueryResult,
+  repoqueryArgv,
+  rpmQueryArgv,
+  transactionArgv,
+} from "./index.ts";
+import { type DnfSettings, dnfSettings, runDnf } from "./run.ts";
+
+export function createDnfInstaller(config: ConfigFile): Installer {
+  const settings = dnfSettings(config);
+  return {
+    packageType: "dnf",
+    dryRun: async (targets) => plan(settings, "upgrade", targets.map(offered)),
+    install: (targets, progress) => install(settings, targets, progress),
+    rollback: (targets, progress) => rollback(settings, targets, progress),
+  };
+}
+
+/** The offered build as dnf names it: `name-[epoch:]version-release.arch` (target is the arch). */
+function offered(target: CommandTarget): string {
+  return nevraArgument(target.packageName, target.availableVersion, target.target || "noarch");
+}
+
+async function installed(settings: DnfSettings, names: string[]): Promise<RpmQueryResult> {
+  return parseRpmQuery(await runDnf(rpmQueryArgv([...new Set(names)], settings.rpm), "rpm -q"));
+}
+
+/** The dry run: `dnf upgrade|downgrade --assumeno` resolves the transaction and stops. */
+async function plan(
+  settings: DnfSettings,
+  action: "upgrade" | "downgrade",
+  nevras: string[],
+): Promise<InstallPlan> {
+  const operation = `dnf ${action} --assumeno`;
+  const result = await runDnf(transactionArgv(action, nevras, settings.dnf, "dry-run"), operation);
+  const packages = parseTransaction(result, operation);
+  const before =
+    packages.length === 0
+      ? null
+      : await installed(
+          settings,
+          packages.map((entry) => entry.name),
+        );
+  const changes: PlannedChange[] = packages.map((entry) => {
+    const current = before === null ? null : installedEvr(before, entry.name, entry.arch);
+    return {
+      action: entry.action,
+      packageName: entry.name,
+      currentVersion: current === null ? null : formatEvr(current),
+      newVersion: entry.action === "remove" ? null : entry.evr,
+    };
+  });
+  return { changes, output: result.stdout };
+}
+
+async function runTransaction(
+  settings: DnfSettings,
+  action: "upgrade" | "downgrade",
+  nevras: string[],
+  progress: Progress,
+) {
+  return runDnf(transactionArgv(action, nevras, settings.dnf), `dnf ${action}`, (line) => {
+    const step = parseTransactionProgress(line);
+    if (step !== null) progress(10 + (85 * step.step) / step.total, step.message);
+  });
+}
+
+/** Installed only when rpm now holds exactly the wanted build, epoch included. */
+function verify(
+  targets: CommandTarget[],
+  rpm: RpmQueryResult,
+  wanted: (target: CommandTarget) => string,
+  failure: string,
+): ItemOutcome[] {
+  return targets.map((target) => {
+    const arch = target.target || "noarch";
+    const current = installedEvr(rpm, target.packageName, arch);
+    const installedVersion = current === null ? null : formatEvr(current);
+    if (isExactlyInstalled(rpm, target.packageName, arch, wanted(target))) {
+      return { updateId: target.updateId, status: "installed", installedVersion, message: "" };
+    }
+    return {
+      updateId: target.updateId,
+      status: "failed",
+      installedVersion,
+      message: `${failure}: rpm -q shows ${installedVersion ?? "not installed"}, expected ${wanted(target)}`,
+    };
+  });
+}
+
+async function install(
+  settings: DnfSettings,
+  targets: CommandTarget[],
+  progress: Progress,
+): Promise<InstallResult> {
+  const nevras = targets.map(offered);
+  const dryRun = await plan(settings, "upgrade", nevras);
+  progress(5, `Plan: ${describeChanges(dryRun.changes)}`.slice(0, 1000), true);
+  const result = await runTransaction(settings, "upgrade", nevras, progress);
+  const outcomes = verify(
+    targets,
+    await installed(
+      settings,
+      targets.map((target) => target.packageName),
+    ),
+    (target) => target.availableVersion,
+    result.exitCode === 0 ? "install not verified" : `dnf upgrade exited with ${result.exitCode}`,
+  );
+  progress(100, describeOutcomes(outcomes), true);
+  return {
+    outcomes,
+    output: [`$ ${result.argv.join(" ")}`, result.stdout, tailOfOutput(result.stderr, 40, 8000)].join("\n"),
+    exitCode: result.exitCode,
+  };
+}
+
+/** Back to the version installed before the update, when a repository still offers it. */
+async function rollback(
+  settings: DnfSettings,
+  targets: CommandTarget[],
+  progress: Progress,
+): Promise<InstallResult> {
+  const outcomes: ItemOutcome[] = [];
+  const rollable: CommandTarget[] = [];
+  const nevras: string[] = [];
+  for (const target of targets) {
+    if (target.currentVersion === null) {
+      outcomes.push({
+        updateId: target.updateId,
+        status: "skipped",
+        installedVersion: null,
+        message: "no previous version is known, so there is nothing to roll back to",
+      });
+      continue;
+    }
+    const nevra = nevraArgument(target.packageName, target.currentVersion, target.target || "noarch");
+    const query = await runDnf(repoqueryArgv(nevra, settings.dnf), "dnf repoquery");
+    if (query.exitCode !== 0 || query.stdout.trim() === "") {
+      outcomes.push({
+        updateId: target.updateId,
+        status: "failed",
+        installedVersion: null,
+        message: `Cannot roll back to ${nevra}: no enabled repository offers it any more${query.exitCode === 0 ? "" : ` (dnf repoquery exited with ${query.exitCode}: ${tailOfOutput(query.stderr, 3)})`}`,
+      });
+      continue;
+    }
+    rollable.push(target);
+    nevras.push(nevra);
+  }
+  if (rollable.length === 0) {
+    return { outcomes, output: outcomes.map((outcome) => outcome.message).join("\n"), exitCode: null };
+  }
+  progress(5, `Rolling back: ${nevras.join(", ")}`.slice(0, 1000), true);
+  const result = await runTransaction(settings, "downgrade", nevras, progress);
+  outcomes.push(
+    ...verify(
+      rollable,
+      await installed(
+        settings,
+        rollable.map((target) => target.packageName),
+      ),
+      (target) => target.currentVersion ?? "",
+      result.exitCode === 0 ? "rollback not verified" : `dnf downgrade exited with ${result.exitCode}`,
+    ),
+  );
+  progress(100, describeOutcomes(outcomes), true);
+  return {
+    outcomes,
+    output: [`$ ${result.argv.join(" ")}`, result.stdout, tailOfOutput(result.stderr, 40, 8000)].join("\n"),
+    exitCode: result.exitCode,
+  };
+}
+
+function describeChanges(changes: PlannedChange[]): string {
+  if (changes.length === 0) return "nothing to do";
+  return changes
+    .map((change) =>
+      `${change.action} ${change.packageName} ${change.currentVersion ? `${change.currentVersion} → ` : ""}${change.newVersion ?? ""}`.trim(),
+    )
+    .join("; ");
+}
+
+function describeOutcomes(outcomes: ItemOutcome[]): string {
+  const verified = outcomes.filter((outcome) => outcome.status === "installed").length;
+  return `${verified} of ${outcomes.length} verified at the expected version`;
+}

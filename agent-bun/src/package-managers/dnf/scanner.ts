@@ -1,0 +1,74 @@
+import type { ScanItem } from "@redflag/contracts";
+import type { ConfigFile } from "../../config/config.ts";
+import type { Scanner } from "../package-manager.ts";
+import {
+  checkUpdateArgv,
+  dnfScanItems,
+  needsRestartingArgv,
+  parseCheckUpdate,
+  parseNeedsRestarting,
+  parseRpmQuery,
+  parseUpdateinfoInfo,
+  parseUpdateinfoList,
+  rpmQueryArgv,
+  updateinfoInfoArgv,
+  updateinfoListArgv,
+} from "./index.ts";
+import { type DnfSettings, dnfSettings, isDnfAvailable, runDnf } from "./run.ts";
+
+export function createDnfScanner(config: ConfigFile): Scanner {
+  const settings = dnfSettings(config);
+  return {
+    packageType: "dnf",
+    isAvailable: async () => isDnfAvailable(settings),
+    scan: () => scanDnf(settings),
+    isRebootRequired: () => isDnfRebootRequired(settings),
+  };
+}
+
+/** The commands a scan runs (the benchmark runs the same ones bare); rpm -q follows with the names. */
+export function dnfScanCommands(settings: DnfSettings) {
+  return {
+    checkUpdate: checkUpdateArgv(settings.dnf),
+    advisories: updateinfoListArgv(settings.dnf),
+    advisoryDetails: updateinfoInfoArgv(settings.dnf, { securityOnly: true }),
+  };
+}
+
+/**
+ * check-update first (it refreshes expired metadata), then the advisories, and the installed
+ * versions alongside. An error of any of them fails the scan: never a partial list.
+ */
+export async function scanDnf(settings: DnfSettings): Promise<ScanItem[]> {
+  const commands = dnfScanCommands(settings);
+  const checkUpdate = parseCheckUpdate(await runDnf(commands.checkUpdate, "dnf check-update"));
+  if (checkUpdate.updates.length === 0) return [];
+  const names = [...new Set(checkUpdate.updates.map((update) => update.name))];
+  // dnf takes a lock on its metadata, so dnf runs one at a time (side by side they only wait for
+  // each other); rpm -q reads the rpm database and runs alongside.
+  const installedQuery = runDnf(rpmQueryArgv(names, settings.rpm), "rpm -q").then(parseRpmQuery);
+  const advisories = parseUpdateinfoList(await runDnf(commands.advisories, "dnf updateinfo list"));
+  const advisoryDetails = parseUpdateinfoInfo(await runDnf(commands.advisoryDetails, "dnf updateinfo info"));
+  const installed = await installedQuery;
+  return dnfScanItems({ checkUpdate, advisories, advisoryDetails, installed }).map((item) => ({
+    ...item,
+    // The full NEVRA, as Fedora and RHEL people name a package build.
+    metadata: {
+      ...item.metadata,
+      nevra: `${item.packageName}-${item.availableVersion}.${item.target}`,
+      ...(item.currentVersion === null
+        ? {}
+        : { installedNevra: `${item.packageName}-${item.currentVersion}.${item.target}` }),
+    },
+  }));
+}
+
+/** `dnf needs-restarting -r`; a missing plugin or an error reads as "not known to be needed". */
+async function isDnfRebootRequired(settings: DnfSettings): Promise<boolean> {
+  if (!isDnfAvailable(settings)) return false;
+  try {
+    return parseNeedsRestarting(await runDnf(needsRestartingArgv(settings.dnf), "dnf needs-restarting -r"));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  type CommandTarget,
+  type ItemOutcome,
+  type PackageType,
+  type ScanItem,
+  scanItemSchema,
+} from "@redflag/contracts";
+import type { ConfigFile } from "../config/config.ts";
+import { AgentError } from "../errors.ts";
+
+/**
+ * The contract every package manager fulfils (the registry lists them; each folder beside this file
+ * is one of them). Scanners and installers throw `AgentError` when they cannot do their job.
+ */
+
+/** Finds the updates of one package type. A scanner throws when it cannot tell (the error is reported). */
+export type Scanner = {
+  packageType: PackageType;
+  /** Whether this host has the package manager at all (apt on Debian, not on Fedora or Windows). */
+  isAvailable: () => Promise<boolean>;
+  scan: () => Promise<ScanItem[]>;
+  /** Whether the packages this manager installed want a reboot. */
+  isRebootRequired: () => Promise<boolean>;
+};
+
+export type PlannedChange = {
+  action: "install" | "upgrade" | "downgrade" | "reinstall" | "remove";
+  packageName: string;
+  currentVersion: string | null;
+  newVersion: string | null;
+};
+
+/** What an install would do, dependencies included, computed without changing anything. */
+export type InstallPlan = { changes: PlannedChange[]; output: string };
+
+/** Progress of a command; a milestone (the plan, the end) is always sent, other updates may be merged. */
+export type Progress = (percent: number | null, message: string, milestone?: boolean) => void;
+
+export type InstallResult = { outcomes: ItemOutcome[]; output: string; exitCode: number | null };
+
+/** Installs updates of one package type: dry run, install (verified), rollback. */
+export type Installer = {
+  packageType: PackageType;
+  dryRun: (targets: CommandTarget[]) => Promise<InstallPlan>;
+  install: (targets: CommandTarget[], progress: Progress) => Promise<InstallResult>;
+  rollback: (targets: CommandTarget[], progress: Progress) => Promise<InstallResult>;
+};
+
+/** One package manager: how to make its scanner and installer from the agent's configuration. */
+export type PackageManager = {
+  createScanner: (config: ConfigFile) => Scanner;
+  createInstaller: (config: ConfigFile) => Installer;
+};
+
+/** A plan in one line, for progress messages and command output. */
+export function describePlan(plan: InstallPlan): string {
+  if (plan.changes.length === 0) return "nothing to do";
+  return plan.changes
+    .map((change) =>
+      change.action === "remove"
+        ? `remove ${change.packageName} ${change.currentVersion ?? ""}`.trim()
+        : `${change.action} ${change.packageName} ${change.currentVersion ? `${change.currentVersion} → ` : ""}${change.newVersion}`,
+    )
+    .join("; ");
+}
+
+/** Validates one item against the contract; a tool's odd value becomes an `unrecognized` error. */
+export function toScanItem(source: PackageType, value: unknown): ScanItem {
+  const parsed = scanItemSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AgentError(
+      `item does not fit the scan contract (${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "invalid"})`,
+      { source, kind: "unrecognized", operation: `map ${source} updates`, cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
