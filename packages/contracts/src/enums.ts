@@ -32,6 +32,15 @@ export const severities = ["critical", "important", "moderate", "low", "unknown"
 export const severitySchema = z.enum(severities);
 export type Severity = z.infer<typeof severitySchema>;
 
+/**
+ * A vendor's severity word as ours: Red Hat/Fedora advisories (dnf) and MSRC (Windows Update) both say
+ * Critical, Important, Moderate or Low; "None", empty or anything else is unknown.
+ */
+export function severityFromWord(word: string | undefined): Severity {
+  const lower = (word ?? "").trim().toLowerCase();
+  return severities.find((severity) => severity === lower) ?? "unknown";
+}
+
 export const updateStatuses = [
   "available",
   "approved",

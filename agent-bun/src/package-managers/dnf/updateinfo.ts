@@ -1,4 +1,4 @@
-import type { Severity } from "@redflag/contracts";
+import { type Severity, severityFromWord } from "@redflag/contracts";
 import { AgentError } from "../../errors.ts";
 import { type Nevra, parseNevra } from "./names.ts";
 import { dnfFailure, isNoiseLine, type ToolOutput } from "./result.ts";
@@ -24,22 +24,6 @@ export type AdvisoryDetails = {
 
 const advisoryIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const cvePattern = /\bCVE-\d{4}-\d{4,}\b/g;
-
-/** dnf's severities (Critical/Important/Moderate/Low) to ours; "None" and anything else is unknown. */
-export function severityFromAdvisory(text: string | undefined): Severity {
-  switch ((text ?? "").trim().toLowerCase()) {
-    case "critical":
-      return "critical";
-    case "important":
-      return "important";
-    case "moderate":
-      return "moderate";
-    case "low":
-      return "low";
-    default:
-      return "unknown";
-  }
-}
 
 function advisoryType(text: string): AdvisoryType | null {
   const lower = text.toLowerCase();
@@ -85,7 +69,7 @@ function parseDnf4ListLine(tokens: string[]): AdvisoryPackage | null {
   if (nevra === null || !advisoryIdPattern.test(advisoryId)) return null;
   const securityLabel = /^(?:(\w+)\/)?Sec\.$/.exec(label);
   if (securityLabel !== null) {
-    return { advisoryId, type: "security", severity: severityFromAdvisory(securityLabel[1]), package: nevra };
+    return { advisoryId, type: "security", severity: severityFromWord(securityLabel[1]), package: nevra };
   }
   const type = advisoryType(label);
   if (type === null) return null;
@@ -98,7 +82,7 @@ function parseDnf5ListLine(tokens: string[]): AdvisoryPackage | null {
   const type = advisoryType(typeText);
   const nevra = parseNevra(nevraText);
   if (type === null || nevra === null || !advisoryIdPattern.test(advisoryId)) return null;
-  return { advisoryId, type, severity: severityFromAdvisory(severityText), package: nevra };
+  return { advisoryId, type, severity: severityFromWord(severityText), package: nevra };
 }
 
 /**
@@ -158,7 +142,7 @@ export function parseUpdateinfoInfo(output: ToolOutput): AdvisoryDetails[] {
       inReferences = false;
     }
     if (key === "Type" && !inReferences) current.type = advisoryType(value) ?? "unspecified";
-    else if (key === "Severity") current.severity = severityFromAdvisory(value);
+    else if (key === "Severity") current.severity = severityFromWord(value);
     else if (key === "Title" && !inReferences && current.title === "") current.title = value;
     for (const cve of trimmed.match(cvePattern) ?? []) {
       if (!current.cves.includes(cve) && (key === "CVEs" || key === "Bugs" || inReferences)) {

@@ -1,4 +1,4 @@
-import type { ScanItem, Severity } from "@redflag/contracts";
+import { type ScanItem, severityFromWord } from "@redflag/contracts";
 import { z } from "zod";
 import { AgentError, tailOfOutput } from "../../errors.ts";
 import { toScanItem } from "../package-manager.ts";
@@ -104,22 +104,6 @@ export function parseWindowsUpdateOutput(output: PowerShellOutput): WindowsUpdat
   return parsed.data.updates;
 }
 
-/** MSRC severity to ours: Critical, Important, Moderate, Low; empty or anything else is unknown. */
-export function severityFromMsrc(msrcSeverity: string): Severity {
-  switch (msrcSeverity.trim().toLowerCase()) {
-    case "critical":
-      return "critical";
-    case "important":
-      return "important";
-    case "moderate":
-      return "moderate";
-    case "low":
-      return "low";
-    default:
-      return "unknown";
-  }
-}
-
 const cvePattern = /^CVE-\d{4}-\d{4,}$/;
 /** The "Security Updates" classification. */
 const securityUpdatesCategoryId = "0fa1201d-4330-4fa8-8ae9-b877473b6441";
@@ -143,7 +127,7 @@ export function windowsUpdateScanItems(updates: readonly WindowsUpdate[]): ScanI
       target: "",
       currentVersion: null,
       availableVersion: titleVersion ?? `revision ${update.RevisionNumber}`,
-      severity: severityFromMsrc(update.MsrcSeverity),
+      severity: severityFromWord(update.MsrcSeverity),
       security,
       cves: [...new Set(update.CveIDs.filter((cve) => cvePattern.test(cve)))].sort(),
       source: "Windows Update",

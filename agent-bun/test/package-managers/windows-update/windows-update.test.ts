@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { severityFromWord } from "@redflag/contracts";
 import { AgentError } from "../../../src/errors.ts";
 import { runProgram } from "../../../src/host/run.ts";
 import {
   parseWindowsUpdateOutput,
-  severityFromMsrc,
   windowsUpdateScanArgv,
   windowsUpdateScanItems,
   windowsUpdateScanScript,
@@ -51,7 +51,7 @@ describe("Windows Update script and argv", () => {
   });
 
   test("severity from MSRC", () => {
-    expect(["Critical", "Important", "Moderate", "Low", "", "Unspecified"].map(severityFromMsrc)).toEqual([
+    expect(["Critical", "Important", "Moderate", "Low", "", "Unspecified"].map(severityFromWord)).toEqual([
       "critical",
       "important",
       "moderate",
