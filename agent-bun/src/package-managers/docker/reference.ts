@@ -15,7 +15,9 @@ export const dockerHubDomain = "docker.io";
 const legacyDockerHubDomain = "index.docker.io";
 /** Docker Hub's API lives elsewhere than its name. */
 export const dockerHubRegistryHost = "registry-1.docker.io";
-const maxNameLength = 255;
+const officialPrefix = "library/";
+/** distribution/reference limits the repository path (not the domain) to 255 characters. */
+const maxPathLength = 255;
 
 // The grammar of github.com/distribution/reference (regexp.go).
 const alphanumeric = "[a-z0-9]+";
@@ -29,6 +31,10 @@ const pathPattern = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const sha256Pattern = /^sha256:[0-9a-f]{64}$/;
+/** The algorithms Docker's go-digest knows, by the number of hex digits each takes. */
+const digestHexLengths: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+/** A bare image id: Docker refuses it as a name rather than guess which one is meant. */
+const imageIdPattern = /^[a-f0-9]{64}$/;
 
 function invalid(reference: string, reason: string): AgentError {
   return new AgentError(`${JSON.stringify(reference.slice(0, 300))} is not an image reference: ${reason}`, {
@@ -45,6 +51,9 @@ function invalid(reference: string, reason: string): AgentError {
 export function parseImageReference(reference: string): ImageReference {
   if (reference === "") throw invalid(reference, "it is empty");
   if (reference.length > 1024) throw invalid(reference, "it is too long");
+  if (imageIdPattern.test(reference)) {
+    throw invalid(reference, "64 hex digits are an image id, not a repository name");
+  }
   let rest = reference;
   let digest: string | null = null;
   const at = rest.indexOf("@");
@@ -52,8 +61,13 @@ export function parseImageReference(reference: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!digestPattern.test(digest)) throw invalid(reference, `${JSON.stringify(digest)} is not a digest`);
-    if (digest.startsWith("sha256:") && !sha256Pattern.test(digest)) {
-      throw invalid(reference, "a sha256 digest has 64 lower-case hex digits");
+    const [algorithm = "", hex = ""] = digest.split(":");
+    const hexLength = digestHexLengths[algorithm];
+    if (hexLength === undefined) {
+      throw invalid(reference, `${JSON.stringify(algorithm)} is not a digest algorithm Docker knows`);
+    }
+    if (hex.length !== hexLength || !/^[0-9a-f]+$/.test(hex)) {
+      throw invalid(reference, `a ${algorithm} digest has ${hexLength} lower-case hex digits`);
     }
   }
   let tag: string | null = null;
@@ -90,9 +104,9 @@ export function parseImageReference(reference: string): ImageReference {
       `${JSON.stringify(path)} is not a repository path (a-z, 0-9, separators . _ __ -)`,
     );
   }
-  if (domain === dockerHubDomain && !path.includes("/")) path = `library/${path}`;
-  if (domain.length + 1 + path.length > maxNameLength) {
-    throw invalid(reference, `the repository name is longer than ${maxNameLength} characters`);
+  if (domain === dockerHubDomain && !path.includes("/")) path = `${officialPrefix}${path}`;
+  if (path.length > maxPathLength) {
+    throw invalid(reference, `the repository path is longer than ${maxPathLength} characters`);
   }
   if (tag === null && digest === null) tag = "latest";
   return { domain, path, tag, digest };
@@ -110,11 +124,17 @@ export function formatImageReference(reference: ImageReference): string {
   }`;
 }
 
-/** The short form Docker shows: `nginx:1.25`, `user/app:1`, `ghcr.io/o/app:2`. */
+/**
+ * The short form Docker shows: `nginx:1.25`, `user/app:1`, `ghcr.io/o/app:2`. Only a one-component
+ * official image loses `library/`: `docker.io/library/foo/bar` stays `library/foo/bar`.
+ */
 export function familiarName(reference: ImageReference): string {
   let name = repositoryName(reference);
   if (reference.domain === dockerHubDomain) {
-    name = reference.path.startsWith("library/") ? reference.path.slice("library/".length) : reference.path;
+    const official = reference.path.startsWith(officialPrefix)
+      ? reference.path.slice(officialPrefix.length)
+      : null;
+    name = official === null || official.includes("/") ? reference.path : official;
   }
   return `${name}${reference.tag === null ? "" : `:${reference.tag}`}`;
 }
