@@ -98,7 +98,8 @@ describe("agents touch only their own rows", () => {
     const [update] = (await admin.client.updates.list.query({ agentId: agentB.agentId })).items;
     if (!update) throw new Error("update missing");
     const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [update.id] });
-    const commandId = commandIds[0] as string;
+    const [commandId] = commandIds;
+    if (!commandId) throw new Error("no command queued");
     expect(
       await errorCodeOf(agentA.client.agent.reportProgress.mutate({ commandId, percent: 1, message: "x" })),
     ).toBe("NOT_FOUND");

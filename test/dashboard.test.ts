@@ -51,7 +51,8 @@ describe("dashboard summaries", () => {
     expect(waiting.installs).toHaveLength(7);
 
     const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [openssl.id, curl.id] });
-    const commandId = commandIds[0] as string;
+    const [commandId] = commandIds;
+    if (!commandId) throw new Error("no command queued");
     await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: true });
     await agent.client.agent.reportResult.mutate({
       commandId,

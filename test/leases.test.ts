@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
+import type { CommandId } from "@redflag/contracts";
 import { commands } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
@@ -16,7 +17,7 @@ afterAll(async () => {
 const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };
 
 /** Moves a command's lease into the past, as if the agent had gone silent for longer than the lease. */
-async function expireLeaseOf(commandId: string) {
+async function expireLeaseOf(commandId: CommandId) {
   await server.api.db
     .update(commands)
     .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
@@ -30,7 +31,9 @@ async function setUpInstall() {
   const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
   if (!update) throw new Error("update missing");
   const { commandIds } = await admin.client.updates.install.mutate({ updateIds: [update.id] });
-  return { admin, agent, update, commandId: commandIds[0] as string };
+  const [commandId] = commandIds;
+  if (!commandId) throw new Error("no command queued");
+  return { admin, agent, update, commandId };
 }
 
 describe("command leases", () => {
@@ -99,7 +102,7 @@ describe("command leases", () => {
   test("concurrent check-ins of one agent never receive the same command", async () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);
-    const created: string[] = [];
+    const created: CommandId[] = [];
     for (let index = 0; index < 30; index++) {
       const command = await admin.client.agents.requestCommand.mutate({
         agentId: agent.agentId,

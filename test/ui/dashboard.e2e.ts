@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type CommandId, idSchema } from "@redflag/contracts";
 import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
@@ -24,7 +25,7 @@ let page: Page;
 let dataDirectory: ReturnType<typeof temporaryDirectory>;
 let agent: ApiClient;
 let agentId = "";
-let installCommandId = "";
+let installCommandId: CommandId;
 const pageErrors: string[] = [];
 
 async function shoot(name: string) {
@@ -294,8 +295,9 @@ describe("the dashboard in Chromium", () => {
       await shoot("09-install-preview");
       await dialog.getByRole("button", { name: "Confirm install" }).click();
       await dialog.getByText("Install queued").waitFor();
-      installCommandId = ((await dialog.getByRole("link").first().textContent()) ?? "").trim();
-      expect(installCommandId).toMatch(/^cmd_/);
+      installCommandId = idSchema("command").parse(
+        (await dialog.getByRole("link").first().textContent())?.trim(),
+      );
       await dialog.getByRole("button", { name: "Close" }).click();
       await page.getByRole("row").filter({ hasText: "openssl" }).waitFor({ state: "detached" });
     },

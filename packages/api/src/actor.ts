@@ -1,17 +1,17 @@
-import type { Role } from "@redflag/contracts";
+import type { AgentId, ApiTokenId, Role, UserId } from "@redflag/contracts";
 
 /** Who is making a change, as recorded in audit events. */
 export type Actor =
-  | { type: "user"; userId: string; username: string; role: Role; sessionId: string }
-  | { type: "api_token"; tokenId: string; userId: string; role: Role }
-  | { type: "agent"; agentId: string }
+  | { type: "user"; userId: UserId; username: string; role: Role; sessionId: string }
+  | { type: "api_token"; tokenId: ApiTokenId; userId: UserId; role: Role }
+  | { type: "agent"; agentId: AgentId }
   | { type: "system" };
 
 export type AdminActor = Extract<Actor, { type: "user" | "api_token" }>;
 
 export const systemActor: Actor = { type: "system" };
 
-export function createdByOf(actor: Actor): string | null {
+export function createdByOf(actor: Actor): UserId | null {
   if (actor.type === "user" || actor.type === "api_token") return actor.userId;
   return null;
 }

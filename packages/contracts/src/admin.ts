@@ -36,7 +36,7 @@ export const listAgentsInput = z.object({
   ...pageInput,
 });
 export const agentSummarySchema = z.object({
-  id: z.string(),
+  id: idSchema("agent"),
   hostname: z.string(),
   osType: osTypeSchema,
   osName: z.string(),
@@ -54,8 +54,8 @@ export const agentSummarySchema = z.object({
 export const listAgentsOutput = z.object({ items: z.array(agentSummarySchema), total: z.number().int() });
 
 export const scanSummarySchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
+  id: idSchema("scan"),
+  agentId: idSchema("agent"),
   scanners: z.array(scannerSummarySchema),
   opened: z.number().int(),
   changed: z.number().int(),
@@ -64,29 +64,20 @@ export const scanSummarySchema = z.object({
   finishedAt: z.date(),
   receivedAt: z.date(),
 });
-export const agentDetailSchema = z.object({
-  id: z.string(),
-  hostname: z.string(),
-  osType: osTypeSchema,
-  osName: z.string(),
-  osVersion: z.string(),
-  architecture: z.string(),
-  agentVersion: z.string(),
-  machineId: z.string(),
-  tags: z.array(z.string()),
-  registrationTokenId: z.string().nullable(),
-  pollIntervalSeconds: z.number().int().nullable(),
-  effectivePollIntervalSeconds: z.number().int(),
-  rapidModeUntil: z.date().nullable(),
-  metrics: metricsSchema,
-  rebootRequired: z.boolean(),
-  lastCheckInAt: z.date().nullable(),
-  lastScanAt: z.date().nullable(),
-  createdAt: z.date(),
-  online: z.boolean(),
-  updateCounts: z.record(z.string(), z.number().int()),
-  latestScans: z.array(scanSummarySchema),
-});
+/** The detail page counts updates per status (`updateCounts`) where the list shows two counts. */
+export const agentDetailSchema = agentSummarySchema
+  .omit({ pendingUpdates: true, securityUpdates: true })
+  .extend({
+    machineId: z.string(),
+    registrationTokenId: idSchema("registrationToken").nullable(),
+    pollIntervalSeconds: z.number().int().nullable(),
+    effectivePollIntervalSeconds: z.number().int(),
+    rapidModeUntil: z.date().nullable(),
+    metrics: metricsSchema,
+    createdAt: z.date(),
+    updateCounts: z.record(z.string(), z.number().int()),
+    latestScans: z.array(scanSummarySchema),
+  });
 export const configureAgentInput = z.object({
   agentId: idSchema("agent"),
   pollIntervalSeconds: z.number().int().min(5).max(86_400).nullable().optional(),
@@ -94,7 +85,7 @@ export const configureAgentInput = z.object({
   tags: z.array(tagSchema).max(50).optional(),
 });
 export const configureAgentOutput = z.object({
-  id: z.string(),
+  id: idSchema("agent"),
   pollIntervalSeconds: z.number().int().nullable(),
   rapidModeUntil: z.date().nullable(),
   tags: z.array(z.string()),
@@ -117,8 +108,8 @@ export const listUpdatesInput = z.object({
   ...pageInput,
 });
 export const updateSummarySchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
+  id: idSchema("update"),
+  agentId: idSchema("agent"),
   hostname: z.string(),
   packageType: packageTypeSchema,
   packageName: z.string(),
@@ -133,13 +124,13 @@ export const updateSummarySchema = z.object({
   sizeBytes: z.number().nullable(),
   metadata: z.record(z.string(), z.unknown()),
   status: updateStatusSchema,
-  lastCommandId: z.string().nullable(),
+  lastCommandId: idSchema("command").nullable(),
   firstSeenAt: z.date(),
   statusChangedAt: z.date(),
 });
 export const listUpdatesOutput = z.object({ items: z.array(updateSummarySchema), total: z.number().int() });
 export const changedCountOutput = z.object({ changed: z.number().int() });
-export const installUpdatesOutput = z.object({ commandIds: z.array(z.string()) });
+export const installUpdatesOutput = z.object({ commandIds: z.array(idSchema("command")) });
 
 export const listCommandsInput = z.object({
   agentId: idSchema("agent").optional(),
@@ -148,8 +139,8 @@ export const listCommandsInput = z.object({
   ...pageInput,
 });
 export const commandSummarySchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
+  id: idSchema("command"),
+  agentId: idSchema("agent"),
   hostname: z.string(),
   type: commandTypeSchema,
   status: commandStatusSchema,
@@ -159,7 +150,7 @@ export const commandSummarySchema = z.object({
   progressPercent: z.number().nullable(),
   progressMessage: z.string().nullable(),
   exitCode: z.number().int().nullable(),
-  retryOf: z.string().nullable(),
+  retryOf: idSchema("command").nullable(),
   createdAt: z.date(),
   sentAt: z.date().nullable(),
   startedAt: z.date().nullable(),
@@ -167,8 +158,8 @@ export const commandSummarySchema = z.object({
 });
 export const listCommandsOutput = z.object({ items: z.array(commandSummarySchema), total: z.number().int() });
 export const commandRecordSchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
+  id: idSchema("command"),
+  agentId: idSchema("agent"),
   type: commandTypeSchema,
   status: commandStatusSchema,
   targets: z.array(commandTargetSchema),
@@ -176,8 +167,8 @@ export const commandRecordSchema = z.object({
   attempt: z.number().int(),
   maxAttempts: z.number().int(),
   leaseExpiresAt: z.date().nullable(),
-  retryOf: z.string().nullable(),
-  createdBy: z.string().nullable(),
+  retryOf: idSchema("command").nullable(),
+  createdBy: idSchema("user").nullable(),
   progressPercent: z.number().nullable(),
   progressMessage: z.string().nullable(),
   exitCode: z.number().int().nullable(),
@@ -192,8 +183,8 @@ export const commandRecordSchema = z.object({
 export const commandDetailSchema = commandRecordSchema.extend({
   logs: z.array(
     z.object({
-      id: z.string(),
-      commandId: z.string(),
+      id: idSchema("commandLog"),
+      commandId: idSchema("command"),
       attempt: z.number().int(),
       kind: z.enum(["leased", "progress", "result", "lease_expired", "cancelled"]),
       percent: z.number().nullable(),
@@ -203,7 +194,7 @@ export const commandDetailSchema = commandRecordSchema.extend({
   ),
 });
 export const commandIdInput = z.object({ commandId: idSchema("command") });
-export const cancelCommandOutput = z.object({ id: z.string(), status: commandStatusSchema });
+export const cancelCommandOutput = z.object({ id: idSchema("command"), status: commandStatusSchema });
 
 export const createRegistrationTokenInput = z.object({
   label: z.string().trim().min(1).max(100),
@@ -216,7 +207,7 @@ export const createRegistrationTokenInput = z.object({
     .default(24),
 });
 export const registrationTokenSchema = z.object({
-  id: z.string(),
+  id: idSchema("registrationToken"),
   label: z.string(),
   displayPrefix: z.string(),
   seats: z.number().int(),
@@ -229,7 +220,10 @@ export const listedRegistrationTokenSchema = registrationTokenSchema.extend({
   revokedAt: z.date().nullable(),
   usable: z.boolean(),
 });
-export const revokedOutput = z.object({ id: z.string(), revokedAt: z.date().nullable() });
+/** What revoking a token answers: the token's id, and when it was revoked. */
+export function revokedOutput<Kind extends "registrationToken" | "apiToken">(kind: Kind) {
+  return z.object({ id: idSchema(kind), revokedAt: z.date().nullable() });
+}
 
 export const createApiTokenInput = z.object({
   name: z.string().trim().min(1).max(100),
@@ -237,7 +231,7 @@ export const createApiTokenInput = z.object({
   expiresInDays: z.number().int().min(1).max(3650).nullable().default(90),
 });
 export const apiTokenSchema = z.object({
-  id: z.string(),
+  id: idSchema("apiToken"),
   name: z.string(),
   role: roleSchema,
   displayPrefix: z.string(),
@@ -252,7 +246,7 @@ export const listedApiTokenSchema = apiTokenSchema.extend({
 });
 
 export const userSchema = z.object({
-  id: z.string(),
+  id: idSchema("user"),
   username: z.string(),
   role: roleSchema,
   createdAt: z.date(),
@@ -283,7 +277,7 @@ export const listAuditEventsInput = z.object({
   ...pageInput,
 });
 export const auditEventSchema = z.object({
-  id: z.string(),
+  id: idSchema("auditEvent"),
   actorType: z.enum(["user", "api_token", "agent", "system"]),
   actorId: z.string().nullable(),
   action: z.string(),
@@ -299,8 +293,8 @@ export const dashboardOverviewInput = z.object({
   days: z.number().int().min(1).max(90).default(14),
 });
 const failedCommandSchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
+  id: idSchema("command"),
+  agentId: idSchema("agent"),
   hostname: z.string(),
   type: commandTypeSchema,
   status: commandStatusSchema,
@@ -324,7 +318,7 @@ export const dashboardOverviewOutput = z.object({
     bySeverity: z.record(severitySchema, z.number().int()),
     byPackageType: z.record(packageTypeSchema, z.number().int()),
   }),
-  rebootRequiredHosts: z.array(z.object({ id: z.string(), hostname: z.string() })),
+  rebootRequiredHosts: z.array(z.object({ id: idSchema("agent"), hostname: z.string() })),
   /** Finished install commands per UTC day, oldest first, one entry for every day of the range. */
   installs: z.array(z.object({ day: z.string(), succeeded: z.number().int(), failed: z.number().int() })),
   recentFailures: z.array(failedCommandSchema),
@@ -341,9 +335,9 @@ export const serverActivityOutput = z.object({
     z.object({
       at: z.date(),
       source: z.enum(["command", "scan"]),
-      agentId: z.string(),
+      agentId: idSchema("agent"),
       hostname: z.string(),
-      commandId: z.string().nullable(),
+      commandId: idSchema("command").nullable(),
       message: z.string(),
     }),
   ),

@@ -17,10 +17,24 @@ export const idPrefixes = {
 
 export type IdKind = keyof typeof idPrefixes;
 
+/** An id of one kind, `<prefix>_<26 characters>`: a command id does not type-check where an agent id is wanted. */
+export type Id<Kind extends IdKind> = `${(typeof idPrefixes)[Kind]}_${string}`;
+export type UserId = Id<"user">;
+export type SessionId = Id<"session">;
+export type ApiTokenId = Id<"apiToken">;
+export type RegistrationTokenId = Id<"registrationToken">;
+export type AgentId = Id<"agent">;
+export type RefreshTokenId = Id<"refreshToken">;
+export type ScanId = Id<"scan">;
+export type UpdateId = Id<"update">;
+export type CommandId = Id<"command">;
+export type CommandLogId = Id<"commandLog">;
+export type AuditEventId = Id<"auditEvent">;
+
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** Crockford base32 of a 48-bit millisecond clock then 80 random bits: ids sort by creation time. */
-export function newId(kind: IdKind): string {
+export function newId<Kind extends IdKind>(kind: Kind): Id<Kind> {
   let time = Date.now();
   let head = "";
   for (let index = 0; index < 10; index++) {
@@ -33,10 +47,14 @@ export function newId(kind: IdKind): string {
   return `${idPrefixes[kind]}_${head}${tail}`;
 }
 
-/** A zod schema accepting only ids of one kind, so a command id can never be passed as an agent id. */
-export function idSchema(kind: IdKind) {
+/**
+ * A zod schema accepting only ids of one kind, so a command id can never be passed as an agent id.
+ * It takes any string and gives the typed id: callers send what they have, the server checks it.
+ */
+export function idSchema<Kind extends IdKind>(kind: Kind) {
   const prefix = idPrefixes[kind];
-  return z
-    .string()
-    .regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), { message: `must be a ${kind} id (${prefix}_…)` });
+  const pattern = new RegExp(`^${prefix}_[0-9a-z]{26}$`);
+  return z.string().refine((value): value is Id<Kind> => pattern.test(value), {
+    message: `must be a ${kind} id (${prefix}_…)`,
+  });
 }

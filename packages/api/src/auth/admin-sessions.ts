@@ -1,5 +1,5 @@
 import { DrizzlePostgreSQLAdapter } from "@lucia-auth/adapter-drizzle";
-import type { Role } from "@redflag/contracts";
+import type { Id, Role, UserId } from "@redflag/contracts";
 import { type Database, sessions, users } from "@redflag/db";
 import { Lucia, TimeSpan } from "lucia";
 
@@ -9,16 +9,16 @@ import { Lucia, TimeSpan } from "lucia";
  */
 export const sessionCookieName = "rf_session";
 
-export type SessionUser = { id: string; username: string; role: Role };
+export type SessionUser = { id: UserId; username: string; role: Role };
 export type AdminSession = { id: string; expiresAt: Date; fresh: boolean };
 
 export type AdminSessions = {
-  create: (userId: string) => Promise<{ session: AdminSession; cookie: string }>;
+  create: (userId: UserId) => Promise<{ session: AdminSession; cookie: string }>;
   validate: (
     sessionId: string,
   ) => Promise<{ session: AdminSession; user: SessionUser; refreshedCookie: string | null } | null>;
   invalidate: (sessionId: string) => Promise<void>;
-  invalidateAllOf: (userId: string) => Promise<void>;
+  invalidateAllOf: (userId: UserId) => Promise<void>;
   blankCookie: () => string;
   readSessionId: (cookieHeader: string | null) => string | null;
 };
@@ -39,6 +39,8 @@ function makeLucia(db: Database, secure: boolean) {
 declare module "lucia" {
   interface Register {
     Lucia: ReturnType<typeof makeLucia>;
+    // Written as Id<"user">: inside this block `UserId` names lucia's own type.
+    UserId: Id<"user">;
     DatabaseUserAttributes: { username: string; role: Role; disabledAt: Date | null };
   }
 }

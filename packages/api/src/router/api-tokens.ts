@@ -29,6 +29,6 @@ export const apiTokensRouter = {
     .query(({ ctx }) => listApiTokens(ctx.db)),
   revoke: adminProcedure("viewer")
     .input(z.object({ tokenId: idSchema("apiToken") }))
-    .output(revokedOutput)
+    .output(revokedOutput("apiToken"))
     .mutation(({ ctx, input }) => revokeApiToken(ctx.db, { actor: ctx.actor, ...input })),
 };

@@ -28,6 +28,6 @@ export const registrationTokensRouter = {
     .query(({ ctx }) => listRegistrationTokens(ctx.db)),
   revoke: adminProcedure("operator")
     .input(z.object({ tokenId: idSchema("registrationToken") }))
-    .output(revokedOutput)
+    .output(revokedOutput("registrationToken"))
     .mutation(({ ctx, input }) => revokeRegistrationToken(ctx.db, { actor: ctx.actor, ...input })),
 };

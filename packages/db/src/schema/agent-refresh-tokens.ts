@@ -1,3 +1,4 @@
+import type { AgentId, RefreshTokenId } from "@redflag/contracts";
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
@@ -8,11 +9,12 @@ import { agents } from "./agents.ts";
 export const agentRefreshTokens = pgTable(
   "agent_refresh_tokens",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<RefreshTokenId>().primaryKey(),
     agentId: text("agent_id")
+      .$type<AgentId>()
       .notNull()
       .references(() => agents.id, { onDelete: "cascade" }),
-    familyId: text("family_id").notNull(),
+    familyId: text("family_id").$type<RefreshTokenId>().notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),

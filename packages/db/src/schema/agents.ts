@@ -1,4 +1,4 @@
-import type { Metrics, OsType } from "@redflag/contracts";
+import type { AgentId, Metrics, OsType, RegistrationTokenId } from "@redflag/contracts";
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { registrationTokens } from "./registration-tokens.ts";
@@ -6,7 +6,7 @@ import { registrationTokens } from "./registration-tokens.ts";
 export const agents = pgTable(
   "agents",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<AgentId>().primaryKey(),
     hostname: text("hostname").notNull(),
     osType: text("os_type").$type<OsType>().notNull(),
     osName: text("os_name").notNull(),
@@ -15,9 +15,9 @@ export const agents = pgTable(
     agentVersion: text("agent_version").notNull(),
     machineId: text("machine_id").notNull(),
     tags: jsonb("tags").$type<string[]>().notNull().default([]),
-    registrationTokenId: text("registration_token_id").references(() => registrationTokens.id, {
-      onDelete: "set null",
-    }),
+    registrationTokenId: text("registration_token_id")
+      .$type<RegistrationTokenId>()
+      .references(() => registrationTokens.id, { onDelete: "set null" }),
     /** Per-agent poll interval; null follows the server-wide default setting. */
     pollIntervalSeconds: integer("poll_interval_seconds"),
     rapidModeUntil: timestamp("rapid_mode_until", { withTimezone: true, mode: "date" }),

@@ -1,12 +1,13 @@
-import type { Role } from "@redflag/contracts";
+import type { ApiTokenId, Role, UserId } from "@redflag/contracts";
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { users } from "./users.ts";
 
 export const apiTokens = pgTable(
   "api_tokens",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<ApiTokenId>().primaryKey(),
     userId: text("user_id")
+      .$type<UserId>()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),

@@ -1,3 +1,4 @@
+import type { AuditEventId } from "@redflag/contracts";
 import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export type ActorType = "user" | "api_token" | "agent" | "system";
@@ -6,7 +7,7 @@ export type ActorType = "user" | "api_token" | "agent" | "system";
 export const auditEvents = pgTable(
   "audit_events",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<AuditEventId>().primaryKey(),
     actorType: text("actor_type").$type<ActorType>().notNull(),
     actorId: text("actor_id"),
     action: text("action").notNull(),

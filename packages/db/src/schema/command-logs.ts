@@ -1,11 +1,13 @@
+import type { CommandId, CommandLogId } from "@redflag/contracts";
 import { index, integer, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
 import { commands } from "./commands.ts";
 
 export const commandLogs = pgTable(
   "command_logs",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<CommandLogId>().primaryKey(),
     commandId: text("command_id")
+      .$type<CommandId>()
       .notNull()
       .references(() => commands.id, { onDelete: "cascade" }),
     attempt: integer("attempt").notNull(),

@@ -1,12 +1,21 @@
-import type { CommandStatus, CommandTarget, CommandType, ItemOutcome } from "@redflag/contracts";
+import type {
+  AgentId,
+  CommandId,
+  CommandStatus,
+  CommandTarget,
+  CommandType,
+  ItemOutcome,
+  UserId,
+} from "@redflag/contracts";
 import { index, integer, jsonb, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
 export const commands = pgTable(
   "commands",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<CommandId>().primaryKey(),
     agentId: text("agent_id")
+      .$type<AgentId>()
       .notNull()
       .references(() => agents.id, { onDelete: "cascade" }),
     type: text("type").$type<CommandType>().notNull(),
@@ -17,8 +26,8 @@ export const commands = pgTable(
     attempt: integer("attempt").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
-    retryOf: text("retry_of"),
-    createdBy: text("created_by"),
+    retryOf: text("retry_of").$type<CommandId>(),
+    createdBy: text("created_by").$type<UserId>(),
     progressPercent: real("progress_percent"),
     progressMessage: text("progress_message"),
     exitCode: integer("exit_code"),

@@ -1,4 +1,4 @@
-import type { ScannerSummary } from "@redflag/contracts";
+import type { AgentId, ScanId, ScannerSummary } from "@redflag/contracts";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 
@@ -7,8 +7,9 @@ export type ScanScannerSummary = ScannerSummary;
 export const scans = pgTable(
   "scans",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<ScanId>().primaryKey(),
     agentId: text("agent_id")
+      .$type<AgentId>()
       .notNull()
       .references(() => agents.id, { onDelete: "cascade" }),
     scanners: jsonb("scanners").$type<ScanScannerSummary[]>().notNull(),

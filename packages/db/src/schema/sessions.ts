@@ -1,3 +1,4 @@
+import type { UserId } from "@redflag/contracts";
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { users } from "./users.ts";
 
@@ -7,6 +8,7 @@ export const sessions = pgTable(
   {
     id: text("id").primaryKey(),
     userId: text("user_id")
+      .$type<UserId>()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),

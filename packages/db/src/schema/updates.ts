@@ -1,4 +1,4 @@
-import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
+import type { AgentId, CommandId, PackageType, Severity, UpdateId, UpdateStatus } from "@redflag/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -22,8 +22,9 @@ export function severityRank(severity: AnyPgColumn | SQL) {
 export const updates = pgTable(
   "updates",
   {
-    id: text("id").primaryKey(),
+    id: text("id").$type<UpdateId>().primaryKey(),
     agentId: text("agent_id")
+      .$type<AgentId>()
       .notNull()
       .references(() => agents.id, { onDelete: "cascade" }),
     packageType: text("package_type").$type<PackageType>().notNull(),
@@ -40,7 +41,7 @@ export const updates = pgTable(
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     status: text("status").$type<UpdateStatus>().notNull(),
     installedVersion: text("installed_version"),
-    lastCommandId: text("last_command_id"),
+    lastCommandId: text("last_command_id").$type<CommandId>(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" })

@@ -1,8 +1,8 @@
-import type { Role } from "@redflag/contracts";
+import type { Role, UserId } from "@redflag/contracts";
 import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const users = pgTable("users", {
-  id: text("id").primaryKey(),
+  id: text("id").$type<UserId>().primaryKey(),
   username: text("username").notNull().unique(),
   passwordHash: text("password_hash").notNull(),
   role: text("role").$type<Role>().notNull(),

@@ -1,4 +1,4 @@
-import { type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
+import { type AgentId, type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
 import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
 import { sql } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
@@ -20,7 +20,7 @@ type HeartbeatRow = {
  */
 export async function checkInAgent(
   db: DatabaseOrTransaction,
-  options: { agentId: string; agentVersion: string; metrics: Metrics; rebootRequired: boolean },
+  options: { agentId: AgentId; agentVersion: string; metrics: Metrics; rebootRequired: boolean },
 ) {
   const now = new Date();
   const at = now.toISOString();

@@ -1,3 +1,4 @@
+import type { AgentId } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -9,7 +10,7 @@ export async function configureAgent(
   db: DatabaseOrTransaction,
   options: {
     actor: AdminActor;
-    agentId: string;
+    agentId: AgentId;
     pollIntervalSeconds?: number | null;
     rapidModeMinutes?: number;
     tags?: string[];

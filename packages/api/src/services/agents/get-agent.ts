@@ -1,10 +1,11 @@
+import type { AgentId } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction, scans, updates } from "@redflag/db";
 import { count, desc, eq } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import { getSettings } from "../settings/get-settings.ts";
 import { isOnlineSql } from "./agent-presence.ts";
 
-export async function getAgent(db: DatabaseOrTransaction, options: { agentId: string }) {
+export async function getAgent(db: DatabaseOrTransaction, options: { agentId: AgentId }) {
   const { defaultPollIntervalSeconds } = await getSettings(db);
   const [agent] = await db
     .select({ agent: agents, online: isOnlineSql(defaultPollIntervalSeconds, new Date()) })

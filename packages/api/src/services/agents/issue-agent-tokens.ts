@@ -1,4 +1,4 @@
-import { newId } from "@redflag/contracts";
+import { type AgentId, newId, type RefreshTokenId } from "@redflag/contracts";
 import { agentRefreshTokens, type DatabaseOrTransaction } from "@redflag/db";
 import { hashToken, newSecretToken, signAccessToken, tokenPrefixes } from "../../auth/tokens.ts";
 import { agentAccessTokenSeconds, refreshTokenSeconds } from "../../config.ts";
@@ -6,7 +6,7 @@ import { agentAccessTokenSeconds, refreshTokenSeconds } from "../../config.ts";
 /** A fresh access token and a refresh token in `familyId`, whose 90 days start again now. */
 export async function issueAgentTokens(
   tx: DatabaseOrTransaction,
-  options: { agentId: string; familyId: string; secret: string; now: Date },
+  options: { agentId: AgentId; familyId: RefreshTokenId; secret: string; now: Date },
 ) {
   const accessTokenExpiresAt = new Date(options.now.getTime() + agentAccessTokenSeconds * 1000);
   const refreshTokenExpiresAt = new Date(options.now.getTime() + refreshTokenSeconds * 1000);

@@ -1,4 +1,4 @@
-import type { OsType } from "@redflag/contracts";
+import { idSchema, type OsType } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, asc, count, desc, eq, ilike, inArray, not, or, type SQL, sql } from "drizzle-orm";
 import { getSettings } from "../settings/get-settings.ts";
@@ -29,10 +29,11 @@ export async function listAgents(db: DatabaseOrTransaction, filter: ListAgentsFi
   if (filter.search) {
     // Hostname and OS name through their trigram indexes; an agent id only as a whole.
     const pattern = `%${escapeLike(filter.search)}%`;
+    const searchedId = idSchema("agent").safeParse(filter.search.trim());
     const match = or(
       ilike(agents.hostname, pattern),
       ilike(agents.osName, pattern),
-      eq(agents.id, filter.search.trim()),
+      searchedId.success ? eq(agents.id, searchedId.data) : undefined,
     );
     if (match) conditions.push(match);
   }

@@ -1,3 +1,4 @@
+import type { AgentId } from "@redflag/contracts";
 import { agentRefreshTokens, type DatabaseOrTransaction } from "@redflag/db";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { hashToken } from "../../auth/tokens.ts";
@@ -11,7 +12,7 @@ import { issueAgentTokens } from "./issue-agent-tokens.ts";
  */
 export async function renewAgentTokens(
   db: DatabaseOrTransaction,
-  options: { agentId: string; refreshToken: string; secret: string },
+  options: { agentId: AgentId; refreshToken: string; secret: string },
 ) {
   const now = new Date();
   const tokenHash = hashToken(options.refreshToken);

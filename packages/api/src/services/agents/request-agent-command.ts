@@ -1,3 +1,4 @@
+import type { AgentId, UpdateId } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -9,9 +10,9 @@ export async function requestAgentCommand(
   db: DatabaseOrTransaction,
   options: {
     actor: AdminActor;
-    agentId: string;
+    agentId: AgentId;
     type: "scan" | "reboot" | "dry_run" | "update_agent";
-    updateIds?: string[];
+    updateIds?: UpdateId[];
   },
 ) {
   return db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import type { ApiTokenId } from "@redflag/contracts";
 import { apiTokens, type DatabaseOrTransaction } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -7,7 +8,7 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 /** Revokes a token: its owner may revoke their own, an admin any. Revoking twice is a no-op. */
 export async function revokeApiToken(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; tokenId: string },
+  options: { actor: AdminActor; tokenId: ApiTokenId },
 ) {
   return db.transaction(async (tx) => {
     const [token] = await tx.select().from(apiTokens).where(eq(apiTokens.id, options.tokenId)).for("update");

@@ -1,4 +1,4 @@
-import { newId } from "@redflag/contracts";
+import { type CommandId, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -9,7 +9,7 @@ import { transitionUpdates } from "../updates/transition-updates.ts";
 /** Cancels a command the agent has not started; its updates go back to `approved`. */
 export async function cancelCommand(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; commandId: string },
+  options: { actor: AdminActor; commandId: CommandId },
 ) {
   return db.transaction(async (tx) => {
     const [command] = await tx

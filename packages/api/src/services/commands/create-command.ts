@@ -1,4 +1,4 @@
-import { type CommandTarget, type CommandType, newId } from "@redflag/contracts";
+import { type AgentId, type CommandId, type CommandTarget, type CommandType, newId } from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, type updates } from "@redflag/db";
 import { type Actor, createdByOf } from "../../actor.ts";
 import { AppError } from "../../errors.ts";
@@ -21,11 +21,11 @@ export async function createCommand(
   tx: DatabaseOrTransaction,
   options: {
     actor: Actor;
-    agentId: string;
+    agentId: AgentId;
     type: CommandType;
     targets?: CommandTarget[];
     parameters?: Record<string, unknown>;
-    retryOf?: string;
+    retryOf?: CommandId;
   },
 ) {
   const { commandMaxAttempts } = await getSettings(tx);

@@ -1,4 +1,4 @@
-import { newId } from "@redflag/contracts";
+import { type AgentId, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
@@ -8,7 +8,7 @@ import { transitionUpdates } from "../updates/transition-updates.ts";
  * Takes back commands whose lease ran out: back to `pending` for another attempt, or `timed_out`
  * after the last one (and their updates `failed`). Limited to one agent when `agentId` is given.
  */
-export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId?: string; now?: Date }) {
+export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId?: AgentId; now?: Date }) {
   const now = options.now ?? new Date();
   const expired = await tx
     .update(commands)

@@ -1,4 +1,4 @@
-import { newId } from "@redflag/contracts";
+import { type AgentId, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { commandLeaseSeconds } from "../../config.ts";
@@ -9,7 +9,7 @@ import { commandLeaseSeconds } from "../../config.ts";
  */
 export async function leaseCommands(
   tx: DatabaseOrTransaction,
-  options: { agentId: string; now: Date; limit?: number },
+  options: { agentId: AgentId; now: Date; limit?: number },
 ) {
   const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000);
   const candidates = tx

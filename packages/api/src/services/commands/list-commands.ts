@@ -1,9 +1,9 @@
-import type { CommandStatus, CommandType } from "@redflag/contracts";
+import type { AgentId, CommandStatus, CommandType } from "@redflag/contracts";
 import { agents, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
 
 export type ListCommandsFilter = {
-  agentId?: string;
+  agentId?: AgentId;
   statuses?: CommandStatus[];
   types?: CommandType[];
   page: number;

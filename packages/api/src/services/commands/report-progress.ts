@@ -1,4 +1,4 @@
-import { newId } from "@redflag/contracts";
+import { type AgentId, type CommandId, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, eq } from "drizzle-orm";
 import { commandLeaseSeconds } from "../../config.ts";
@@ -7,7 +7,7 @@ import { notFound } from "../../errors.ts";
 /** Marks a leased command running, records its progress and extends its lease. */
 export async function reportProgress(
   db: DatabaseOrTransaction,
-  options: { agentId: string; commandId: string; percent: number | null; message: string },
+  options: { agentId: AgentId; commandId: CommandId; percent: number | null; message: string },
 ) {
   const now = new Date();
   return db.transaction(async (tx) => {

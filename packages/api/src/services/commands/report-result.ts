@@ -1,4 +1,4 @@
-import { type ItemOutcome, newId, type ReportResultInput } from "@redflag/contracts";
+import { type AgentId, type ItemOutcome, newId, type ReportResultInput } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../../actor.ts";
@@ -12,7 +12,7 @@ import { transitionUpdates } from "../updates/transition-updates.ts";
  */
 export async function reportResult(
   db: DatabaseOrTransaction,
-  options: { agentId: string; result: ReportResultInput },
+  options: { agentId: AgentId; result: ReportResultInput },
 ) {
   const { result } = options;
   const actor: Actor = { type: "agent", agentId: options.agentId };

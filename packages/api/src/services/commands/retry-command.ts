@@ -1,3 +1,4 @@
+import type { CommandId } from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -11,7 +12,7 @@ import { commandTargetOf, createCommand } from "./create-command.ts";
  */
 export async function retryCommand(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; commandId: string },
+  options: { actor: AdminActor; commandId: CommandId },
 ) {
   return db.transaction(async (tx) => {
     const [old] = await tx.select().from(commands).where(eq(commands.id, options.commandId)).for("update");

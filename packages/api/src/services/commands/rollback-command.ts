@@ -1,4 +1,4 @@
-import { rollbackPackageTypes } from "@redflag/contracts";
+import { type CommandId, rollbackPackageTypes } from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -12,7 +12,7 @@ import { createCommand } from "./create-command.ts";
  */
 export async function rollbackCommand(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; commandId: string },
+  options: { actor: AdminActor; commandId: CommandId },
 ) {
   return db.transaction(async (tx) => {
     const [install] = await tx.select().from(commands).where(eq(commands.id, options.commandId));

@@ -1,3 +1,4 @@
+import type { RegistrationTokenId } from "@redflag/contracts";
 import { type DatabaseOrTransaction, registrationTokens } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -6,7 +7,7 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 
 export async function revokeRegistrationToken(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; tokenId: string },
+  options: { actor: AdminActor; tokenId: RegistrationTokenId },
 ) {
   return db.transaction(async (tx) => {
     const [token] = await tx

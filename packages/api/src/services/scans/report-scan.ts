@@ -1,4 +1,5 @@
 import {
+  type AgentId,
   newId,
   openUpdateStatuses,
   type ReportScanInput,
@@ -25,7 +26,7 @@ const perVersionStatuses: readonly UpdateStatus[] = ["approved", "failed", "reje
  */
 export async function reportScan(
   db: DatabaseOrTransaction,
-  options: { agentId: string; report: ReportScanInput },
+  options: { agentId: AgentId; report: ReportScanInput },
 ) {
   const actor: Actor = { type: "agent", agentId: options.agentId };
   const now = new Date();

@@ -1,3 +1,4 @@
+import type { UpdateId } from "@redflag/contracts";
 import type { DatabaseOrTransaction } from "@redflag/db";
 import type { AdminActor } from "../../actor.ts";
 import { selectUpdatesForChange } from "./select-updates-for-change.ts";
@@ -6,7 +7,7 @@ import { transitionUpdates } from "./transition-updates.ts";
 /** An admin's verdict on updates not yet being installed: approve them, or reject them. */
 export async function decideUpdates(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; updateIds: string[]; decision: "approved" | "rejected" },
+  options: { actor: AdminActor; updateIds: UpdateId[]; decision: "approved" | "rejected" },
 ) {
   return db.transaction(async (tx) => {
     const rows = await selectUpdatesForChange(tx, {

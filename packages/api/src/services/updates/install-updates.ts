@@ -1,3 +1,4 @@
+import type { AgentId, CommandId, UpdateId } from "@redflag/contracts";
 import type { DatabaseOrTransaction } from "@redflag/db";
 import type { AdminActor } from "../../actor.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
@@ -7,7 +8,7 @@ import { transitionUpdates } from "./transition-updates.ts";
 /** Queues installs: one command per agent holding all of that agent's chosen updates. */
 export async function installUpdates(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; updateIds: string[] },
+  options: { actor: AdminActor; updateIds: UpdateId[] },
 ) {
   return db.transaction(async (tx) => {
     const rows = await selectUpdatesForChange(tx, {
@@ -15,9 +16,9 @@ export async function installUpdates(
       allowedStatuses: ["available", "approved", "failed"],
       verb: "install",
     });
-    const byAgent = new Map<string, typeof rows>();
+    const byAgent = new Map<AgentId, typeof rows>();
     for (const row of rows) byAgent.set(row.agentId, [...(byAgent.get(row.agentId) ?? []), row]);
-    const commandIds: string[] = [];
+    const commandIds: CommandId[] = [];
     for (const [agentId, agentRows] of byAgent) {
       const command = await createCommand(tx, {
         actor: options.actor,

@@ -1,9 +1,9 @@
-import type { PackageType, Severity, UpdateStatus } from "@redflag/contracts";
+import type { AgentId, PackageType, Severity, UpdateStatus } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction, severityRank, updates } from "@redflag/db";
 import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 
 export type ListUpdatesFilter = {
-  agentId?: string;
+  agentId?: AgentId;
   statuses?: UpdateStatus[];
   severities?: Severity[];
   packageTypes?: PackageType[];

@@ -1,4 +1,4 @@
-import type { UpdateStatus } from "@redflag/contracts";
+import type { UpdateId, UpdateStatus } from "@redflag/contracts";
 import { type DatabaseOrTransaction, updates } from "@redflag/db";
 import { inArray } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
@@ -9,7 +9,7 @@ import { AppError } from "../../errors.ts";
  */
 export async function selectUpdatesForChange(
   tx: DatabaseOrTransaction,
-  options: { updateIds: string[]; allowedStatuses: readonly UpdateStatus[]; verb: string },
+  options: { updateIds: UpdateId[]; allowedStatuses: readonly UpdateStatus[]; verb: string },
 ) {
   const ids = [...new Set(options.updateIds)];
   const rows = await tx

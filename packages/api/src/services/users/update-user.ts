@@ -1,4 +1,4 @@
-import type { Role } from "@redflag/contracts";
+import type { Role, UserId } from "@redflag/contracts";
 import { type DatabaseOrTransaction, sessions, users } from "@redflag/db";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Actor } from "../../actor.ts";
@@ -8,7 +8,7 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 /** Changes a user's role or disables them; the last active admin cannot be demoted or disabled. */
 export async function updateUser(
   db: DatabaseOrTransaction,
-  options: { actor: Actor; userId: string; role?: Role; disabled?: boolean },
+  options: { actor: Actor; userId: UserId; role?: Role; disabled?: boolean },
 ) {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(7311904553)`);
