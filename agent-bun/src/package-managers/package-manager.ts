@@ -2,6 +2,7 @@ import {
   type CommandTarget,
   type ItemOutcome,
   type PackageType,
+  packageMetadataSchemas,
   type ScanItem,
   scanItemSchema,
 } from "@redflag/contracts";
@@ -67,6 +68,15 @@ export function describePlan(plan: InstallPlan): string {
 /** Validates one item against the contract; a tool's odd value becomes an `unrecognized` error. */
 export function toScanItem(source: PackageType, value: unknown): ScanItem {
   const parsed = scanItemSchema.safeParse(value);
+  const metadataIssue = parsed.success
+    ? packageMetadataSchemas[source].safeParse(parsed.data.metadata).error?.issues[0]
+    : undefined;
+  if (metadataIssue) {
+    throw new AgentError(
+      `item metadata does not fit the ${source} contract (metadata.${metadataIssue.path.join(".")}: ${metadataIssue.message})`,
+      { source, kind: "unrecognized", operation: `map ${source} updates` },
+    );
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AgentError(

@@ -8,6 +8,7 @@ import {
   severitySchema,
 } from "./enums.ts";
 import { idSchema } from "./ids.ts";
+import { packageMetadataSchemas } from "./package-metadata.ts";
 
 /** Printable text of bounded length: what every free-form field from an agent must be. */
 export function boundedText(max: number) {
@@ -163,11 +164,26 @@ export const scanItemSchema = z.object({
 export type ScanItem = z.infer<typeof scanItemSchema>;
 
 export const scannerReportSchema = z.discriminatedUnion("status", [
-  z.object({
-    packageType: packageTypeSchema,
-    status: z.literal("ok"),
-    items: z.array(scanItemSchema).max(maxItemsPerScanner),
-  }),
+  z
+    .object({
+      packageType: packageTypeSchema,
+      status: z.literal("ok"),
+      items: z.array(scanItemSchema).max(maxItemsPerScanner),
+    })
+    .superRefine((report, context) => {
+      // Each item's metadata must have its package type's shape (package-metadata.ts).
+      const schema = packageMetadataSchemas[report.packageType];
+      report.items.forEach((item, index) => {
+        const issue = schema.safeParse(item.metadata).error?.issues[0];
+        if (issue) {
+          context.addIssue({
+            code: "custom",
+            path: ["items", index, "metadata", ...issue.path.map(String)],
+            message: `${issue.message} (${report.packageType} metadata)`,
+          });
+        }
+      });
+    }),
   z.object({
     packageType: packageTypeSchema,
     status: z.literal("error"),

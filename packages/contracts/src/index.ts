@@ -2,3 +2,5 @@ export * from "./admin.ts";
 export * from "./agent.ts";
 export * from "./enums.ts";
 export * from "./ids.ts";
+export * from "./package-metadata.ts";
+export * from "./package-words.ts";

@@ -6,6 +6,7 @@ import {
   severities,
   type UpdateStatus,
   updateStatuses,
+  updateWords,
 } from "@redflag/contracts";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -19,7 +20,6 @@ import {
   humanize,
   packageTypeLabel,
 } from "~/lib/format";
-import { updateWords } from "~/lib/package-words";
 import { oneOf, pageOf, useUrlState } from "~/lib/search-params";
 import { useTRPC } from "~/trpc/react";
 import { InstallDialog } from "./install-dialog";
@@ -346,7 +346,7 @@ export function UpdatesView() {
                       </td>
                       <td>{packageTypeLabel(update.packageType)}</td>
                       <td className="mono" title={update.source ?? undefined}>
-                        {words.currentVersion} → {words.availableVersion}
+                        {words.currentVersion ?? "—"} → {words.availableVersion}
                         {update.sizeBytes ? (
                           <div className="muted small-text">{formatBytes(update.sizeBytes)}</div>
                         ) : null}

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { shortDigest, updateWords } from "./package-words.ts";
 
+// One module names updates for both the agent's CLI table and the dashboard.
+
 const digest = (seed: string) => `sha256:${seed.repeat(64).slice(0, 64)}`;
 
 describe("each package type in its own words", () => {
@@ -12,7 +14,6 @@ describe("each package type in its own words", () => {
       currentVersion: "1:3.0.7-24.el9",
       availableVersion: "1:3.0.7-25.el9",
       metadata: {
-        nevra: "openssl-libs-1:3.0.7-25.el9.x86_64",
         advisories: [{ id: "RHSA-2024:1234", type: "security", severity: "important" }],
       },
     });
@@ -54,7 +55,7 @@ describe("each package type in its own words", () => {
     ).toMatchObject({
       name: "KB5034441",
       detail: "2024-01 Security Update for Windows 10 (KB5034441)",
-      currentVersion: "—",
+      currentVersion: null,
     });
     expect(
       updateWords({
@@ -68,7 +69,7 @@ describe("each package type in its own words", () => {
     ).toMatchObject({ name: "Mozilla.Firefox", detail: "Mozilla Firefox (x64 de)" });
   });
 
-  test("metadata of an unexpected shape is ignored, never shown raw", () => {
+  test("metadata of an unexpected shape is ignored, never shown raw; the NEVRA comes from the update itself", () => {
     const words = updateWords({
       packageType: "dnf",
       packageName: "bash",
@@ -77,7 +78,22 @@ describe("each package type in its own words", () => {
       availableVersion: "5.1-2",
       metadata: { nevra: 42, advisories: "RHSA-1" },
     });
-    expect(words).toEqual({ name: "bash", detail: null, currentVersion: "5.1-1", availableVersion: "5.1-2" });
+    expect(words).toEqual({
+      name: "bash",
+      detail: "bash-5.1-2",
+      currentVersion: "5.1-1",
+      availableVersion: "5.1-2",
+    });
+    expect(
+      updateWords({
+        packageType: "winget",
+        packageName: "Git.Git",
+        target: "",
+        currentVersion: "2.43.0",
+        availableVersion: "2.44.0",
+        metadata: { name: { raw: "object" } },
+      }).detail,
+    ).toBeNull();
     expect(shortDigest("not a digest")).toBe("not a digest");
   });
 });
