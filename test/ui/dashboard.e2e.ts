@@ -424,8 +424,25 @@ describe("the dashboard in Chromium", () => {
       expect(refused.status).toBe(403);
       expect(refused.body).toContain("This needs the operator role; you are viewer");
 
+      // A scanner that failed for a passing reason is shown in words, with the agent's own message.
+      await agent.agent.reportScan.mutate({
+        scanners: [
+          {
+            packageType: "docker",
+            status: "error",
+            error: "GET /_ping: the Docker engine did not answer",
+            kind: "unavailable",
+            retryable: true,
+          },
+        ],
+        startedAt: new Date(),
+        finishedAt: new Date(),
+      });
       await page.goto(`${server.url}/agents/${agentId}`);
       await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
+      await page
+        .getByText("a service did not answer, will retry: GET /_ping: the Docker engine did not answer")
+        .waitFor();
       expect(await page.getByRole("button", { name: "Scan now" }).count()).toBe(0);
       await navigate("Settings");
       expect(await page.getByRole("switch", { name: /^Debug mode/ }).isDisabled()).toBe(true);
