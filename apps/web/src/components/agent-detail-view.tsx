@@ -1,6 +1,6 @@
 "use client";
 
-import { updateStatuses } from "@redflag/contracts";
+import { type AgentId, updateStatuses } from "@redflag/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -20,7 +20,7 @@ import { CommandsTable } from "./commands-table";
 import { RequireRole, useCan } from "./session";
 import { EmptyState, Loading, MutationStatus, PageHeader, QueryError, StatusBadge } from "./ui";
 
-export function AgentDetailView({ agentId }: { agentId: string }) {
+export function AgentDetailView({ agentId }: { agentId: AgentId }) {
   const trpc = useTRPC();
   const agent = useQuery({ ...trpc.agents.get.queryOptions({ agentId }), refetchInterval: 5000 });
   const updates = useQuery({
@@ -289,7 +289,7 @@ function AgentActions({
   hostname,
   rapidModeUntil,
 }: {
-  agentId: string;
+  agentId: AgentId;
   hostname: string;
   rapidModeUntil: Date | null;
 }) {

@@ -1,6 +1,6 @@
 "use client";
 
-import { rollbackPackageTypes } from "@redflag/contracts";
+import { type CommandId, rollbackPackageTypes } from "@redflag/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -11,7 +11,7 @@ import { DryRunDependencies } from "./dry-run-dependencies";
 import { RequireRole } from "./session";
 import { Loading, MutationStatus, PageHeader, ProgressBar, QueryError, StatusBadge } from "./ui";
 
-export function CommandDetailView({ commandId }: { commandId: string }) {
+export function CommandDetailView({ commandId }: { commandId: CommandId }) {
   const trpc = useTRPC();
   const command = useQuery({
     ...trpc.commands.get.queryOptions({ commandId }),
@@ -215,7 +215,7 @@ function Fact({ label, value }: { label: string; value: string }) {
 }
 
 type CommandDetail = {
-  id: string;
+  id: CommandId;
   type: string;
   status: string;
   targets: { packageType: string; currentVersion: string | null }[];

@@ -1,5 +1,6 @@
 "use client";
 
+import type { AgentId, CommandId } from "@redflag/contracts";
 import { useMutation, useQueries, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
@@ -10,8 +11,8 @@ import { DryRunDependencies } from "./dry-run-dependencies";
 import { StatusBadge } from "./ui";
 import type { UpdateSummary } from "./updates-view";
 
-type AgentGroup = { agentId: string; hostname: string; updates: UpdateSummary[] };
-type DryRun = { agentId: string; commandId: string | null; error: string | null };
+type AgentGroup = { agentId: AgentId; hostname: string; updates: UpdateSummary[] };
+type DryRun = { agentId: AgentId; commandId: CommandId | null; error: string | null };
 
 /**
  * Confirms an install. On opening it asks each agent involved for a dry run, and shows what the

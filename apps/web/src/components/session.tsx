@@ -1,9 +1,9 @@
 "use client";
 
-import { hasRole, type Role } from "@redflag/contracts";
+import { hasRole, type Role, type UserId } from "@redflag/contracts";
 import { createContext, type ReactNode, useContext } from "react";
 
-export type SessionUser = { id: string; username: string; role: Role };
+export type SessionUser = { id: UserId; username: string; role: Role };
 
 const SessionContext = createContext<SessionUser | null>(null);
 

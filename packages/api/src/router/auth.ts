@@ -1,3 +1,4 @@
+import { idSchema } from "@redflag/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { consumeRateLimit } from "../services/rate-limits/consume-rate-limit.ts";
@@ -7,7 +8,7 @@ import { adminProcedure, publicProcedure } from "../trpc.ts";
 import { passwordSchema, usernameSchema } from "./user-fields.ts";
 
 const sessionUser = z.object({
-  id: z.string(),
+  id: idSchema("user"),
   username: z.string(),
   role: z.enum(["viewer", "operator", "admin"]),
 });
