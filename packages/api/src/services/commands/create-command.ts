@@ -1,4 +1,10 @@
-import { type AgentId, type CommandId, type CommandTarget, type CommandType, newId } from "@redflag/contracts";
+import {
+  type AgentId,
+  type CommandId,
+  type CommandTarget,
+  type CommandType,
+  newId,
+} from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, type updates } from "@redflag/db";
 import { type Actor, createdByOf } from "../../actor.ts";
 import { AppError } from "../../errors.ts";
