@@ -110,7 +110,7 @@ describe("the DNF scanner and installer on real dnf", () => {
   test("names and versions that are not rpm's are refused before dnf runs", async () => {
     const installer = createDnfInstaller(agentConfig({ dnf: sandbox.agentConfig }));
     const bad = {
-      updateId: "upd_00000000000000000000000000",
+      updateId: "upd_00000000000000000000000000" as const,
       packageType: "dnf" as const,
       target: "noarch",
       currentVersion: null,

@@ -1,3 +1,4 @@
+import type { ScannerSummary } from "@redflag/contracts";
 import { agents, commands, type DatabaseOrTransaction, scans } from "@redflag/db";
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 
@@ -78,7 +79,7 @@ export async function getServerActivity(db: DatabaseOrTransaction, options: { no
           agentId: row.agentId,
           hostname: row.hostname,
           commandId: null,
-          message: `${scanner.packageType} scan failed${scanner.errorKind ? ` (${scanner.errorKind}${scanner.retryable ? ", will retry" : ""})` : ""}: ${scanner.error ?? "no message"}`,
+          message: `${scanner.packageType} scan failed${scanFailureNote(scanner)}: ${scanner.error ?? "no message"}`,
         })),
     ),
   ]
@@ -90,4 +91,13 @@ export async function getServerActivity(db: DatabaseOrTransaction, options: { no
     oldestPendingCommandAt: oldestPending?.createdAt ?? null,
     recentErrors,
   };
+}
+
+/** " (locked, will retry)": the kind when it says more than "failed", and whether the agent retries. */
+function scanFailureNote(scanner: ScannerSummary): string {
+  const notes = [
+    scanner.errorKind && scanner.errorKind !== "failed" ? scanner.errorKind : null,
+    scanner.retryable ? "will retry" : null,
+  ].filter(Boolean);
+  return notes.length > 0 ? ` (${notes.join(", ")})` : "";
 }
