@@ -3,10 +3,10 @@ import type { ConfigFile } from "./config/config.ts";
 import { writeFileAtomically } from "./config/files.ts";
 import { describeError, isAgentError } from "./errors.ts";
 import { availableScanners } from "./package-managers/registry.ts";
+import { loadScanCache, mergeScan, type ScanCache } from "./scan-cache.ts";
 
-/** The scan cache on disk (`last_scan.json`): what `--list-updates` and `--export` read (scan-cache.ts). */
+/** What the latest run of the scanners found, as reported to the server; cached by `saveLastScan`. */
 export type LastScan = {
-  schemaVersion: 1;
   startedAt: Date;
   finishedAt: Date;
   scanners: ScannerReport[];
@@ -32,7 +32,7 @@ export async function runScan(config: ConfigFile): Promise<LastScan> {
       }
     }),
   );
-  return { schemaVersion: 1, startedAt, finishedAt: new Date(), scanners: reports };
+  return { startedAt, finishedAt: new Date(), scanners: reports };
 }
 
 export function toScanReport(scan: LastScan): ReportScanInput | null {
@@ -40,6 +40,12 @@ export function toScanReport(scan: LastScan): ReportScanInput | null {
   return { scanners: scan.scanners, startedAt: scan.startedAt, finishedAt: scan.finishedAt };
 }
 
-export function saveLastScan(path: string, scan: LastScan) {
-  writeFileAtomically(path, `${JSON.stringify(scan, null, 2)}\n`, 0o644);
+/**
+ * Caches a scan for `--list-updates`, `--export` and `--status` (CLI and daemon alike): a failed
+ * scanner keeps its last good result (see `mergeScan`). Returns what was cached.
+ */
+export function saveLastScan(path: string, scan: LastScan): ScanCache {
+  const cache = mergeScan(loadScanCache(path), scan);
+  writeFileAtomically(path, `${JSON.stringify(cache, null, 2)}\n`, 0o644);
+  return cache;
 }

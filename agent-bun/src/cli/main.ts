@@ -7,9 +7,15 @@ import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
 import { collectHostFacts } from "../host/facts.ts";
-import { exportCsv, exportJson, renderUpdatesTable } from "../output/updates.ts";
-import { type LastScan, runScan, saveLastScan } from "../scan.ts";
-import { loadLastScan } from "../scan-cache.ts";
+import {
+  describeScanFailures,
+  exportCsv,
+  exportJson,
+  renderUpdatesTable,
+  updateRows,
+} from "../output/updates.ts";
+import { runScan, saveLastScan } from "../scan.ts";
+import { loadScanCache, type ScanCache } from "../scan-cache.ts";
 import { registerAgent } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
@@ -105,27 +111,31 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
   if (options.scan) {
     requireRoot("Scanning (apt-get update)", environment.platform);
     const scan = await runScan(config.file);
-    saveLastScan(files.lastScan, scan);
-    printScan(scan, options.export, io);
-    return scan.scanners.some((scanner) => scanner.status === "error") ? exitCodes.scanFailed : exitCodes.ok;
+    return showUpdates(saveLastScan(files.lastScan, scan), options.export, io);
   }
   if (options.listUpdates || options.export) {
-    const scan = loadLastScan(files.lastScan);
+    const scan = loadScanCache(files.lastScan);
     if (!scan) {
       throw new ExitError(`No scan yet (${files.lastScan} is missing): run --scan first`, {
         exitCode: exitCodes.scanFailed,
       });
     }
-    printScan(scan, options.export, io);
-    return exitCodes.ok;
+    return showUpdates(scan, options.export, io);
   }
   return runDaemonMode(environment, io.stderr);
 }
 
-function printScan(scan: LastScan, format: Options["export"], io: CliIo) {
+/**
+ * Updates to stdout (a table or an export); failed scanners, and how old the updates kept from
+ * before they failed are, to stderr and the exit code, so a script never takes them for current.
+ */
+function showUpdates(scan: ScanCache, format: Options["export"], io: CliIo): number {
   if (format === "json") io.stdout(exportJson(scan, hostname()));
   else if (format === "csv") io.stdout(exportCsv(scan));
   else io.stdout(`${renderUpdatesTable(scan)}\n`);
+  const failures = describeScanFailures(scan);
+  for (const failure of failures) io.stderr(`redflag-agent: ${failure}\n`);
+  return failures.length > 0 ? exitCodes.scanFailed : exitCodes.ok;
 }
 
 async function register(options: Options, config: LoadedConfig, environment: AgentEnvironment, io: CliIo) {
@@ -148,7 +158,8 @@ function status(config: LoadedConfig, io: CliIo): number {
   const files = stateFiles(config.stateDirectory);
   const registration = config.file.registration;
   const state = loadDaemonState(files.daemonState);
-  const scan = loadLastScan(files.lastScan);
+  const scan = loadScanCache(files.lastScan);
+  const failed = scan?.scanners.filter((scanner) => scanner.status === "error") ?? [];
   const pending = new Outbox(files.outbox).pending().length;
   const lines = [
     `Agent version:   ${agentVersion}`,
@@ -159,7 +170,7 @@ function status(config: LoadedConfig, io: CliIo): number {
     `Last check-in:   ${state.lastCheckInAt?.toISOString() ?? "never"}`,
     `Last scan:       ${
       scan
-        ? `${scan.finishedAt.toISOString()}, ${scan.scanners.reduce((total, scanner) => total + (scanner.status === "ok" ? scanner.items.length : 0), 0)} updates`
+        ? `${scan.finishedAt.toISOString()}, ${updateRows(scan).length} updates${failed.length > 0 ? ` (failed: ${failed.map((scanner) => scanner.packageType).join(", ")}; see --list-updates)` : ""}`
         : "never"
     }`,
     `Last report:     ${state.lastScanReportedAt?.toISOString() ?? "never"}`,

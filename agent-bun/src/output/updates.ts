@@ -1,17 +1,23 @@
 import type { PackageType, ScanItem } from "@redflag/contracts";
 import Table from "cli-table3";
-import type { LastScan } from "../scan.ts";
+import { type ScanCache, shownResult } from "../scan-cache.ts";
 import { detailWords, packageWords, versionWords } from "./package-words.ts";
 
-export type UpdateRow = ScanItem & { packageType: PackageType };
+/** `ok`: found by the latest scan; `stale`: kept from an earlier scan because the latest one failed. */
+export type UpdateStatus = "ok" | "stale";
 
-export function updateRows(scan: LastScan): UpdateRow[] {
+export type UpdateRow = ScanItem & { packageType: PackageType; status: UpdateStatus };
+
+export function updateRows(scan: ScanCache): UpdateRow[] {
   return scan.scanners
-    .flatMap((scanner) =>
-      scanner.status === "ok"
-        ? scanner.items.map((item) => ({ ...item, packageType: scanner.packageType }))
-        : [],
-    )
+    .flatMap((scanner) => {
+      const status: UpdateStatus = scanner.status === "ok" ? "ok" : "stale";
+      return (shownResult(scanner)?.items ?? []).map((item) => ({
+        ...item,
+        packageType: scanner.packageType,
+        status,
+      }));
+    })
     .sort(
       (a, b) =>
         Number(b.security) - Number(a.security) ||
@@ -20,13 +26,41 @@ export function updateRows(scan: LastScan): UpdateRow[] {
     );
 }
 
+/** What went wrong in the latest scan, and how old the updates shown instead are: for stderr. */
+export function describeScanFailures(scan: ScanCache): string[] {
+  return scan.scanners.flatMap((scanner) => {
+    if (scanner.status === "ok") return [];
+    const error = scanner.error.replaceAll("\n", "\n  ");
+    const why = [
+      scanner.kind === "failed" ? null : scanner.kind.replace("_", " "),
+      scanner.retryable ? "trying again later may help" : null,
+    ].filter(Boolean);
+    return [
+      `the ${scanner.packageType} scan failed at ${scanner.failedAt.toISOString()}${why.length > 0 ? ` (${why.join(", ")})` : ""}: ${error}`,
+      scanner.lastGood
+        ? `the ${scanner.packageType} updates shown are stale, from the scan at ${scanner.lastGood.scannedAt.toISOString()}`
+        : `no earlier ${scanner.packageType} result to show`,
+    ];
+  });
+}
+
 /** The table `--scan` and `--list-updates` print. */
-export function renderUpdatesTable(scan: LastScan): string {
+export function renderUpdatesTable(scan: ScanCache): string {
   const rows = updateRows(scan);
   const lines: string[] = [];
   if (rows.length > 0) {
     const table = new Table({
-      head: ["Type", "Package", "Installed", "Available", "Severity", "Security", "Source", "Details"],
+      head: [
+        "Type",
+        "Package",
+        "Installed",
+        "Available",
+        "Severity",
+        "Security",
+        "Status",
+        "Source",
+        "Details",
+      ],
       style: { head: [], border: [] },
       wordWrap: false,
     });
@@ -38,6 +72,7 @@ export function renderUpdatesTable(scan: LastScan): string {
         versionWords(row.packageType, row.availableVersion),
         row.severity,
         row.security ? "yes" : "",
+        row.status === "ok" ? "" : row.status,
         row.source ?? "",
         truncate(detailWords(row.packageType, row), 80),
       ]);
@@ -45,12 +80,10 @@ export function renderUpdatesTable(scan: LastScan): string {
     lines.push(table.toString());
   }
   const security = rows.filter((row) => row.security).length;
+  const stale = rows.filter((row) => row.status === "stale").length;
   lines.push(
-    `${rows.length} update${rows.length === 1 ? "" : "s"} available (${security} security), scanned ${scan.finishedAt.toISOString()}`,
+    `${rows.length} update${rows.length === 1 ? "" : "s"} available (${security} security), scanned ${scan.finishedAt.toISOString()}${stale > 0 ? `, ${stale} stale` : ""}`,
   );
-  for (const scanner of scan.scanners) {
-    if (scanner.status === "error") lines.push(`${scanner.packageType} scan failed: ${scanner.error}`);
-  }
   return lines.join("\n");
 }
 
@@ -67,14 +100,15 @@ export const exportColumns = [
   "security",
   "cves",
   "source",
+  "status",
 ] as const;
 
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^[=+\-@\t]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** `--export=csv`: a header, then one line per update; columns never change order. */
-export function exportCsv(scan: LastScan): string {
+/** `--export=csv`: a header, then one line per update; columns are only ever added, at the end. */
+export function exportCsv(scan: ScanCache): string {
   const lines = [exportColumns.join(",")];
   for (const row of updateRows(scan)) {
     lines.push(
@@ -87,6 +121,7 @@ export function exportCsv(scan: LastScan): string {
         row.security ? "true" : "false",
         row.cves.join(" "),
         row.source ?? "",
+        row.status,
       ]
         .map(csvField)
         .join(","),
@@ -96,17 +131,22 @@ export function exportCsv(scan: LastScan): string {
 }
 
 /** `--export=json`: schema version 1; fields are only ever added. */
-export function exportJson(scan: LastScan, hostname: string): string {
+export function exportJson(scan: ScanCache, hostname: string): string {
   return `${JSON.stringify(
     {
       schemaVersion: 1,
       hostname,
       scannedAt: scan.finishedAt.toISOString(),
-      scanners: scan.scanners.map((scanner) =>
-        scanner.status === "ok"
-          ? { packageType: scanner.packageType, status: "ok", error: null }
-          : { packageType: scanner.packageType, status: "error", error: scanner.error },
-      ),
+      scanners: scan.scanners.map((scanner) => ({
+        packageType: scanner.packageType,
+        status: scanner.status,
+        error: scanner.status === "ok" ? null : scanner.error,
+        kind: scanner.status === "ok" ? null : scanner.kind,
+        retryable: scanner.status === "ok" ? null : scanner.retryable,
+        failedAt: scanner.status === "ok" ? null : scanner.failedAt.toISOString(),
+        // When the updates shown for this scanner were found; null when there are none to show.
+        updatesScannedAt: shownResult(scanner)?.scannedAt.toISOString() ?? null,
+      })),
       updates: updateRows(scan).map((row) => ({
         packageType: row.packageType,
         packageName: row.packageName,
@@ -116,6 +156,7 @@ export function exportJson(scan: LastScan, hostname: string): string {
         security: row.security,
         cves: row.cves,
         source: row.source,
+        status: row.status,
       })),
     },
     null,
