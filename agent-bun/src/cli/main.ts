@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { type LoadedConfig, loadConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
-import { stateFiles } from "../config/paths.ts";
+import { defaultPaths, stateFiles } from "../config/paths.ts";
 import { runDaemonMode } from "../daemon/start.ts";
 import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
@@ -23,7 +23,23 @@ import { agentVersion } from "../version.ts";
 export type CliIo = {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The terminal's width in columns; when not given, see `terminalWidth`. */
+  columns?: number;
 };
+
+/** The width tables fit: the terminal's, else COLUMNS (when stdout is a pipe), else 80. */
+export function terminalWidth(
+  stdoutColumns: number | undefined,
+  columnsVariable: string | undefined,
+): number {
+  if (stdoutColumns !== undefined && stdoutColumns > 0) return stdoutColumns;
+  const variable = Number(columnsVariable);
+  return Number.isInteger(variable) && variable > 0 ? variable : 80;
+}
+
+/** Help never wider than this, however wide the terminal. */
+const maxHelpWidth = 80;
+const seeHelp = "(see redflag-agent --help)";
 
 type Options = {
   register?: boolean;
@@ -36,7 +52,10 @@ type Options = {
   daemon?: boolean;
 };
 
-function buildProgram(io: CliIo) {
+/** The parser; it prints help and the version, while its errors are printed by `main` like the agent's own. */
+function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
+  const paths = defaultPaths(environment);
+  const helpWidth = () => Math.min(width, maxHelpWidth);
   return new Command()
     .name("redflag-agent")
     .description(
@@ -59,41 +78,67 @@ function buildProgram(io: CliIo) {
     .option("--daemon", "run the poll loop (the default when registered)")
     .allowExcessArguments(false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: () => {},
+      getOutHelpWidth: helpWidth,
+      getErrHelpWidth: helpWidth,
+    })
     .addHelpText(
       "after",
       `
-Files: config ${process.platform === "win32" ? "C:\\ProgramData\\RedFlag\\config.json" : "/etc/aggregator/config.json"} (AGENT_CONFIG_PATH overrides),
-       scan cache, outbox and lock in ${process.platform === "win32" ? "C:\\ProgramData\\RedFlag" : "/var/lib/aggregator"} (REDFLAG_STATE_DIR overrides).
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 not registered, 4 needs root, 5 server unreachable,
-            6 token refused, 7 scan failed, 8 another agent is running, 9 server rejected the request.`,
+When a scanner fails, its last good result is kept and shown marked stale;
+why goes to stderr, and the exit code is 7.
+
+Config file:      ${paths.config} (or AGENT_CONFIG_PATH)
+State directory:  ${paths.stateDirectory} (or REDFLAG_STATE_DIR),
+                  with the scan cache, the outbox and the lock
+Exit codes:
+  0 ok               1 internal error   2 usage
+  3 not registered   4 needs root       5 server unreachable
+  6 token refused    7 scan failed      8 another agent is running
+  9 server rejected the request`,
     );
 }
 
 /** Runs the CLI; returns the exit code. The only place that turns errors into exit codes. */
 export async function main(argv: string[], environment: AgentEnvironment, io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  // COLUMNS matters only to the CLI's output, so it is read here rather than in environment.ts.
+  const width = io.columns ?? terminalWidth(process.stdout.columns, process.env.COLUMNS);
   try {
-    program.parse(argv, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
-    }
-    throw error;
-  }
-  const options = program.opts<Options>();
-  try {
-    return await dispatch(options, environment, io);
+    const options = parseArguments(argv, environment, io, width);
+    return options ? await dispatch(options, environment, io, width) : exitCodes.ok;
   } catch (error) {
     return exitCodeFor(error, io.stderr);
   }
 }
 
-function usage(message: string): never {
-  throw new ExitError(`${message} (see --help)`, { exitCode: exitCodes.usage });
+/** The options, or null when commander answered them itself (--help, --version). */
+function parseArguments(argv: string[], environment: AgentEnvironment, io: CliIo, width: number) {
+  const program = buildProgram(environment, io, width);
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return null;
+    // "error: unknown option '--sacn'\n(Did you mean --scan?)" → one line in the agent's words.
+    const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+    throw new ExitError(`${message} ${seeHelp}`, { exitCode: exitCodes.usage, cause: error });
+  }
+  return program.opts<Options>();
 }
 
-async function dispatch(options: Options, environment: AgentEnvironment, io: CliIo): Promise<number> {
+function usage(message: string): never {
+  throw new ExitError(`${message} ${seeHelp}`, { exitCode: exitCodes.usage });
+}
+
+async function dispatch(
+  options: Options,
+  environment: AgentEnvironment,
+  io: CliIo,
+  width: number,
+): Promise<number> {
   const modes = [options.register, options.scan, options.status, options.listUpdates, options.daemon].filter(
     Boolean,
   ).length;
@@ -111,7 +156,7 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
   if (options.scan) {
     requireRoot("Scanning (apt-get update)", environment.platform);
     const scan = await runScan(config.file);
-    return showUpdates(saveLastScan(files.lastScan, scan), options.export, io);
+    return showUpdates(saveLastScan(files.lastScan, scan), options.export, width, io);
   }
   if (options.listUpdates || options.export) {
     const scan = loadScanCache(files.lastScan);
@@ -120,7 +165,7 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
         exitCode: exitCodes.scanFailed,
       });
     }
-    return showUpdates(scan, options.export, io);
+    return showUpdates(scan, options.export, width, io);
   }
   return runDaemonMode(environment, io.stderr);
 }
@@ -129,10 +174,10 @@ async function dispatch(options: Options, environment: AgentEnvironment, io: Cli
  * Updates to stdout (a table or an export); failed scanners, and how old the updates kept from
  * before they failed are, to stderr and the exit code, so a script never takes them for current.
  */
-function showUpdates(scan: ScanCache, format: Options["export"], io: CliIo): number {
+function showUpdates(scan: ScanCache, format: Options["export"], width: number, io: CliIo): number {
   if (format === "json") io.stdout(exportJson(scan, hostname()));
   else if (format === "csv") io.stdout(exportCsv(scan));
-  else io.stdout(`${renderUpdatesTable(scan)}\n`);
+  else io.stdout(`${renderUpdatesTable(scan, width)}\n`);
   const failures = describeScanFailures(scan);
   for (const failure of failures) io.stderr(`redflag-agent: ${failure}\n`);
   return failures.length > 0 ? exitCodes.scanFailed : exitCodes.ok;

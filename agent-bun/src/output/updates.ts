@@ -44,51 +44,124 @@ export function describeScanFailures(scan: ScanCache): string[] {
   });
 }
 
-/** The table `--scan` and `--list-updates` print. */
-export function renderUpdatesTable(scan: ScanCache): string {
+type Column = {
+  header: string;
+  cell: (row: UpdateRow) => string;
+  /** Long free text that gives way first when the table is too wide. */
+  flexible?: boolean;
+};
+
+const columns: Column[] = [
+  { header: "Type", cell: (row) => row.packageType },
+  { header: "Package", cell: (row) => packageWords(row.packageType, row) },
+  { header: "Installed", cell: (row) => versionWords(row.packageType, row.currentVersion) },
+  { header: "Available", cell: (row) => versionWords(row.packageType, row.availableVersion) },
+  { header: "Severity", cell: (row) => row.severity },
+  { header: "Security", cell: (row) => (row.security ? "yes" : "") },
+  { header: "Status", cell: (row) => (row.status === "ok" ? "" : row.status) },
+  { header: "Source", cell: (row) => row.source ?? "", flexible: true },
+  { header: "Details", cell: (row) => detailWords(row.packageType, row), flexible: true },
+];
+
+/** Whether a column tells the reader nothing the others do not. */
+function isRedundant(header: string, cells: string[], rows: UpdateRow[]): boolean {
+  if (cells.every((cell) => cell === "")) return true;
+  // One type, or every update stale (the summary line says so): the column would repeat one word.
+  if (header === "Type" || header === "Status") return new Set(cells).size === 1;
+  if (header === "Severity") {
+    // apt, for one, says `important` exactly when an update is a security one.
+    const severityBySecurity = new Map<boolean, Set<string>>();
+    for (const row of rows) {
+      const severities = severityBySecurity.get(row.security) ?? new Set<string>();
+      severities.add(row.severity);
+      severityBySecurity.set(row.security, severities);
+    }
+    return [...severityBySecurity.values()].every((severities) => severities.size === 1);
+  }
+  return false;
+}
+
+/** Each cell's padding, one space either side. */
+const padding = 2;
+
+/**
+ * Column widths (padding included) whose table, borders included, fits `width`: free text gives
+ * way first, then the widest columns, one character at a time. Only an absurdly narrow terminal
+ * gets a wider table.
+ */
+function fitColumns(table: string[][], flexible: boolean[], width: number): number[] {
+  const widths = table.map((cells) => Math.max(...cells.map((cell) => Bun.stringWidth(cell))) + padding);
+  let excess = widths.reduce((total, columnWidth) => total + columnWidth, widths.length + 1) - width;
+  const shrink = (floor: number, eligible: (index: number) => boolean) => {
+    while (excess > 0) {
+      let widest = -1;
+      widths.forEach((columnWidth, index) => {
+        if (eligible(index) && columnWidth > floor && (widest < 0 || columnWidth > (widths[widest] ?? 0)))
+          widest = index;
+      });
+      if (widest < 0) return;
+      widths[widest] = (widths[widest] ?? 0) - 1;
+      excess -= 1;
+    }
+  };
+  shrink(padding + 10, (index) => flexible[index] === true);
+  shrink(padding + 3, () => true);
+  return widths;
+}
+
+/** Draws only the line under the header: a line between every row would double the table's height. */
+const noRowLines = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+const headerLine = { mid: "─", "left-mid": "├", "mid-mid": "┼", "right-mid": "┤" };
+
+/**
+ * The table `--scan` and `--list-updates` print, at most `width` columns wide: columns that are
+ * empty or repeat another are left out, and long cells end in `…`.
+ */
+export function renderUpdatesTable(scan: ScanCache, width: number): string {
   const rows = updateRows(scan);
   const lines: string[] = [];
   if (rows.length > 0) {
+    const shown = columns
+      .map((column) => ({ ...column, cells: rows.map(column.cell) }))
+      .filter((column) => !isRedundant(column.header, column.cells, rows));
     const table = new Table({
-      head: [
-        "Type",
-        "Package",
-        "Installed",
-        "Available",
-        "Severity",
-        "Security",
-        "Status",
-        "Source",
-        "Details",
-      ],
+      head: shown.map((column) => column.header),
+      colWidths: fitColumns(
+        shown.map((column) => [column.header, ...column.cells]),
+        shown.map((column) => column.flexible === true),
+        width,
+      ),
       style: { head: [], border: [] },
       wordWrap: false,
+      chars: noRowLines,
     });
-    for (const row of rows) {
-      table.push([
-        row.packageType,
-        packageWords(row.packageType, row),
-        versionWords(row.packageType, row.currentVersion),
-        versionWords(row.packageType, row.availableVersion),
-        row.severity,
-        row.security ? "yes" : "",
-        row.status === "ok" ? "" : row.status,
-        row.source ?? "",
-        truncate(detailWords(row.packageType, row), 80),
-      ]);
-    }
+    rows.forEach((_, index) => {
+      const cells = shown.map((column) => column.cells[index] ?? "");
+      table.push(index === 0 ? cells.map((content) => ({ content, chars: headerLine })) : cells);
+    });
     lines.push(table.toString());
   }
   const security = rows.filter((row) => row.security).length;
   const stale = rows.filter((row) => row.status === "stale").length;
-  lines.push(
-    `${rows.length} update${rows.length === 1 ? "" : "s"} available (${security} security), scanned ${scan.finishedAt.toISOString()}${stale > 0 ? `, ${stale} stale` : ""}`,
-  );
+  const summary = [
+    `${rows.length} update${rows.length === 1 ? "" : "s"} available (${security} security)`,
+    `scanned ${scan.finishedAt.toISOString()}`,
+    ...(stale > 0 ? [`${stale} stale`] : []),
+  ];
+  lines.push(...joinWithin(summary, ", ", width));
   return lines.join("\n");
 }
 
-function truncate(text: string, length: number): string {
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+/** Parts joined by `separator` into as few lines as keep within `width`. */
+function joinWithin(parts: string[], separator: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.at(-1);
+    if (last !== undefined && Bun.stringWidth(last + separator + part) <= width)
+      lines[lines.length - 1] = last + separator + part;
+    else lines.push(part);
+  }
+  return lines;
 }
 
 export const exportColumns = [

@@ -16,6 +16,7 @@ type RunOptions = {
   /** The config file's content; no file when undefined. */
   config?: unknown;
   stateDirectory?: string;
+  columns?: number;
 };
 
 async function run(argv: string[], options: RunOptions = {}) {
@@ -38,6 +39,7 @@ async function run(argv: string[], options: RunOptions = {}) {
       stderr: (text) => {
         stderr += text;
       },
+      columns: options.columns ?? 80,
     },
   );
   return { exitCode, stdout, stderr };
@@ -59,6 +61,32 @@ describe("the agent CLI", () => {
       expect(result.stdout).toContain(flag);
     }
     expect(result.stdout).toContain("3 not registered");
+  });
+
+  test("--help fits 80 columns, on a wide terminal too", async () => {
+    for (const columns of [80, 200]) {
+      const result = await run(["--help"], { columns });
+      for (const line of result.stdout.split("\n")) expect(Bun.stringWidth(line)).toBeLessThanOrEqual(80);
+    }
+  });
+
+  test("the parser's errors read like the agent's own: prefix, a hint, exit 2", async () => {
+    for (const [argv, words] of [
+      [["--bogus"], "unknown option '--bogus'"],
+      [["--sacn"], "(Did you mean --scan?)"],
+      [["--export"], "argument missing"],
+      [["--export=xml"], "Allowed choices are json, csv"],
+      [["stray"], "too many arguments"],
+      [["--scan", "--status"], "Choose one of"],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.exitCode).toBe(exitCodes.usage);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toStartWith("redflag-agent: ");
+      expect(result.stderr).toContain(words);
+      expect(result.stderr).toEndWith(" (see redflag-agent --help)\n");
+      expect(result.stderr.split("\n")).toHaveLength(2);
+    }
   });
 
   test("--version prints the version", async () => {
@@ -123,11 +151,14 @@ describe("the agent CLI", () => {
     }
 
     test("--list-updates shows it marked stale, says why on stderr and exits 7", async () => {
-      const result = await run(["--list-updates"], { stateDirectory });
+      const result = await run(["--list-updates"], { stateDirectory, columns: 80 });
       expect(result.exitCode).toBe(exitCodes.scanFailed);
       expectStaleNote(result.stderr);
       const lines = result.stdout.trimEnd().split("\n");
-      expect(result.stdout).toMatch(/│ curl\s+│.*│ stale\s+│/);
+      expect(lines).toHaveLength(119 + 5);
+      for (const line of lines) expect(Bun.stringWidth(line)).toBeLessThanOrEqual(80);
+      expect(result.stdout).toMatch(/│ curl\s+│/);
+      // Every update shown is stale: the summary says so rather than a column repeating it.
       expect(lines.at(-1)).toBe(
         "119 updates available (74 security), scanned 2025-06-02T09:00:00.000Z, 119 stale",
       );
