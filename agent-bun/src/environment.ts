@@ -15,6 +15,8 @@ export type AgentEnvironment = {
   dockerHost: string | null;
   /** Where the Docker CLI keeps config.json (DOCKER_CONFIG, else ~/.docker). */
   dockerConfigDirectory: string | null;
+  /** The terminal's width as COLUMNS gives it (tables fit it when stdout is a pipe); null when unset. */
+  columns: number | null;
 };
 
 function nonEmpty(value: string | undefined): string | null {
@@ -34,6 +36,9 @@ export function readEnvironment(source: Record<string, string | undefined> = pro
       ((home) => (home === null ? null : join(home, ".docker")))(
         nonEmpty(source.HOME) ?? nonEmpty(source.USERPROFILE),
       ),
+    columns: ((columns) => (Number.isInteger(columns) && columns > 0 ? columns : null))(
+      Number(source.COLUMNS),
+    ),
   };
 }
 

@@ -28,13 +28,9 @@ export type CliIo = {
 };
 
 /** The width tables fit: the terminal's, else COLUMNS (when stdout is a pipe), else 80. */
-export function terminalWidth(
-  stdoutColumns: number | undefined,
-  columnsVariable: string | undefined,
-): number {
+export function terminalWidth(stdoutColumns: number | undefined, columnsVariable: number | null): number {
   if (stdoutColumns !== undefined && stdoutColumns > 0) return stdoutColumns;
-  const variable = Number(columnsVariable);
-  return Number.isInteger(variable) && variable > 0 ? variable : 80;
+  return columnsVariable ?? 80;
 }
 
 /** Help never wider than this, however wide the terminal. */
@@ -104,8 +100,7 @@ Exit codes:
 
 /** Runs the CLI; returns the exit code. The only place that turns errors into exit codes. */
 export async function main(argv: string[], environment: AgentEnvironment, io: CliIo): Promise<number> {
-  // COLUMNS matters only to the CLI's output, so it is read here rather than in environment.ts.
-  const width = io.columns ?? terminalWidth(process.stdout.columns, process.env.COLUMNS);
+  const width = io.columns ?? terminalWidth(process.stdout.columns, environment.columns);
   try {
     const options = parseArguments(argv, environment, io, width);
     return options ? await dispatch(options, environment, io, width) : exitCodes.ok;

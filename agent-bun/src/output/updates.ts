@@ -1,7 +1,6 @@
-import type { PackageType, ScanItem } from "@redflag/contracts";
+import { type PackageType, type ScanItem, updateWords } from "@redflag/contracts";
 import Table from "cli-table3";
 import { type ScanCache, shownResult } from "../scan-cache.ts";
-import { detailWords, packageWords, versionWords } from "./package-words.ts";
 
 /** `ok`: found by the latest scan; `stale`: kept from an earlier scan because the latest one failed. */
 export type UpdateStatus = "ok" | "stale";
@@ -53,14 +52,18 @@ type Column = {
 
 const columns: Column[] = [
   { header: "Type", cell: (row) => row.packageType },
-  { header: "Package", cell: (row) => packageWords(row.packageType, row) },
-  { header: "Installed", cell: (row) => versionWords(row.packageType, row.currentVersion) },
-  { header: "Available", cell: (row) => versionWords(row.packageType, row.availableVersion) },
+  { header: "Package", cell: (row) => updateWords(row).name },
+  { header: "Installed", cell: (row) => updateWords(row).currentVersion ?? "-" },
+  { header: "Available", cell: (row) => updateWords(row).availableVersion },
   { header: "Severity", cell: (row) => row.severity },
   { header: "Security", cell: (row) => (row.security ? "yes" : "") },
   { header: "Status", cell: (row) => (row.status === "ok" ? "" : row.status) },
   { header: "Source", cell: (row) => row.source ?? "", flexible: true },
-  { header: "Details", cell: (row) => detailWords(row.packageType, row), flexible: true },
+  {
+    header: "Details",
+    cell: (row) => [updateWords(row).detail, ...row.cves].filter(Boolean).join(" "),
+    flexible: true,
+  },
 ];
 
 /** Whether a column tells the reader nothing the others do not. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { terminalWidth } from "../../src/cli/main.ts";
+import { readEnvironment } from "../../src/environment.ts";
 import { renderUpdatesTable } from "../../src/output/updates.ts";
 import { mergeScan } from "../../src/scan-cache.ts";
 import { bookwormItems, good, item, locked, scanAt } from "./scans.ts";
@@ -91,10 +92,13 @@ describe("the updates table", () => {
   });
 
   test("its width is the terminal's, else COLUMNS, else 80", () => {
-    expect(terminalWidth(132, "100")).toBe(132);
-    expect(terminalWidth(undefined, "100")).toBe(100);
-    expect(terminalWidth(undefined, undefined)).toBe(80);
-    expect(terminalWidth(undefined, "wide")).toBe(80);
-    expect(terminalWidth(0, "0")).toBe(80);
+    expect(terminalWidth(132, 100)).toBe(132);
+    expect(terminalWidth(undefined, 100)).toBe(100);
+    expect(terminalWidth(undefined, null)).toBe(80);
+    expect(terminalWidth(0, null)).toBe(80);
+    // COLUMNS is read once with the rest of the environment; a value that is not a width is none.
+    expect(readEnvironment({ COLUMNS: "wide" }).columns).toBeNull();
+    expect(readEnvironment({ COLUMNS: "0" }).columns).toBeNull();
+    expect(readEnvironment({ COLUMNS: "100" }).columns).toBe(100);
   });
 });
