@@ -6,7 +6,7 @@ const io = {
   stdout: (text: string) => process.stdout.write(text),
   stderr: (text: string) => process.stderr.write(text),
 };
-// The daemon never loads the CLI's parser, tables or schemas (see daemon/start.ts).
+// The daemon never loads the CLI's parser or tables (see daemon/start.ts).
 const daemonOnly = argv.length === 0 || (argv.length === 1 && argv[0] === "--daemon");
 process.exitCode = daemonOnly
   ? await (await import("./daemon/start.ts")).runDaemonMode(environment, io.stderr)

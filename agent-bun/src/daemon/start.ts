@@ -6,7 +6,7 @@ import { setUpLogging } from "../logging.ts";
 import { runDaemon } from "./daemon.ts";
 
 /**
- * Daemon mode, reachable without loading the CLI's parser, tables and schemas: the daemon stays
+ * Daemon mode, reachable without loading the CLI's parser and tables: the daemon stays
  * small in memory for as long as it runs.
  */
 export async function runDaemonMode(
