@@ -82,6 +82,65 @@ describe("dashboard summaries", () => {
     expect(activity.recentErrors.some((error) => error.commandId === commandId)).toBe(true);
   });
 
+  test("a failed command is described by its real error, not by its last progress line", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("nginx-fails"), aptItem("vim-fails")]));
+    const { items } = await admin.client.updates.list.query({ agentId: agent.agentId });
+    const nginx = items.find((item) => item.packageName === "nginx-fails");
+    if (!nginx) throw new Error("update missing");
+    const vim = items.find((item) => item.packageName === "vim-fails");
+    if (!vim) throw new Error("update missing");
+    const finish = async (
+      updateIds: (typeof nginx.id)[],
+      report: { output: string; items?: { updateId: typeof nginx.id; message: string }[] },
+    ) => {
+      const [commandId] = (await admin.client.updates.install.mutate({ updateIds })).commandIds;
+      if (!commandId) throw new Error("no command queued");
+      await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+      await agent.client.agent.reportProgress.mutate({
+        commandId,
+        percent: 60,
+        message: "Reading database ... 60%",
+      });
+      await agent.client.agent.reportResult.mutate({
+        commandId,
+        status: "failed",
+        exitCode: 100,
+        output: report.output,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        items: (report.items ?? []).map((item) => ({
+          updateId: item.updateId,
+          status: "failed" as const,
+          installedVersion: null,
+          message: item.message,
+        })),
+      });
+      return commandId;
+    };
+    const byItems = await finish([nginx.id], {
+      output: "Reading database ... 60%\n",
+      items: [{ updateId: nginx.id, message: "dpkg: error processing package nginx-fails (--configure)" }],
+    });
+    const byOutput = await finish([vim.id], {
+      output:
+        "Reading package lists...\nE: Unable to fetch some archives, maybe run apt-get update\nReading database ... 100%\n",
+    });
+    const overview = await admin.client.dashboard.overview.query({ days: 7 });
+    const activity = await admin.client.dashboard.activity.query();
+    for (const failures of [overview.recentFailures, activity.recentErrors]) {
+      const messageOf = (commandId: string) =>
+        failures.find((failure) => ("id" in failure ? failure.id : failure.commandId) === commandId)?.message;
+      expect(messageOf(byItems)).toBe(
+        "install failed (exit code 100): dpkg: error processing package nginx-fails (--configure)",
+      );
+      expect(messageOf(byOutput)).toBe(
+        "install failed (exit code 100): E: Unable to fetch some archives, maybe run apt-get update",
+      );
+    }
+  });
+
   test("scanner errors show among the recent errors", async () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);

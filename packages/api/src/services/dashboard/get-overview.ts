@@ -3,6 +3,7 @@ import { agents, commands, type DatabaseOrTransaction, updates } from "@redflag/
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, sql } from "drizzle-orm";
 import { isOnlineSql } from "../agents/agent-presence.ts";
 import { getSettings } from "../settings/get-settings.ts";
+import { describeFailure } from "./describe-failure.ts";
 
 /** Updates still waiting for someone: reported by the agent and not yet installed or rejected. */
 const waitingStatuses = ["available", "approved"] as const;
@@ -81,7 +82,10 @@ export async function getOverview(db: DatabaseOrTransaction, options: { days: nu
         type: commands.type,
         status: commands.status,
         exitCode: commands.exitCode,
-        message: commands.progressMessage,
+        progressMessage: commands.progressMessage,
+        output: commands.output,
+        itemOutcomes: commands.itemOutcomes,
+        result: commands.result,
         finishedAt: commands.finishedAt,
       })
       .from(commands)
@@ -131,6 +135,15 @@ export async function getOverview(db: DatabaseOrTransaction, options: { days: nu
     },
     rebootRequiredHosts,
     installs,
-    recentFailures,
+    recentFailures: recentFailures.map((row) => ({
+      id: row.id,
+      agentId: row.agentId,
+      hostname: row.hostname,
+      type: row.type,
+      status: row.status,
+      exitCode: row.exitCode,
+      message: describeFailure(row),
+      finishedAt: row.finishedAt,
+    })),
   };
 }

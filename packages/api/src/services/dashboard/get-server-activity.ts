@@ -1,6 +1,7 @@
 import type { ScannerSummary } from "@redflag/contracts";
 import { agents, commands, type DatabaseOrTransaction, scans } from "@redflag/db";
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import { describeFailure } from "./describe-failure.ts";
 
 const recentErrorWindowMs = 24 * 3_600_000;
 
@@ -33,6 +34,9 @@ export async function getServerActivity(db: DatabaseOrTransaction, options: { no
         status: commands.status,
         exitCode: commands.exitCode,
         progressMessage: commands.progressMessage,
+        output: commands.output,
+        itemOutcomes: commands.itemOutcomes,
+        result: commands.result,
       })
       .from(commands)
       .innerJoin(agents, eq(agents.id, commands.agentId))
@@ -65,10 +69,7 @@ export async function getServerActivity(db: DatabaseOrTransaction, options: { no
       agentId: row.agentId,
       hostname: row.hostname,
       commandId: row.commandId,
-      message:
-        row.status === "timed_out"
-          ? `${row.type} timed out: the agent never reported a result`
-          : `${row.type} failed${row.exitCode === null ? "" : ` (exit code ${row.exitCode})`}${row.progressMessage ? `: ${row.progressMessage}` : ""}`,
+      message: describeFailure(row),
     })),
     ...failedScans.flatMap((row) =>
       row.scanners
