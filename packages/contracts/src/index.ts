@@ -4,3 +4,4 @@ export * from "./enums.ts";
 export * from "./ids.ts";
 export * from "./package-metadata.ts";
 export * from "./package-words.ts";
+export * from "./update-selection.ts";

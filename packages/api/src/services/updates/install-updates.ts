@@ -1,18 +1,19 @@
-import type { AgentId, CommandId, UpdateId } from "@redflag/contracts";
+import type { AgentId, CommandId } from "@redflag/contracts";
 import type { DatabaseOrTransaction } from "@redflag/db";
 import type { AdminActor } from "../../actor.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
+import { type UpdateChoice, updateIdsOf } from "./select-matching-updates.ts";
 import { selectUpdatesForChange } from "./select-updates-for-change.ts";
 import { transitionUpdates } from "./transition-updates.ts";
 
 /** Queues installs: one command per agent holding all of that agent's chosen updates. */
 export async function installUpdates(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor; updateIds: UpdateId[] },
+  options: { actor: AdminActor } & UpdateChoice,
 ) {
   return db.transaction(async (tx) => {
     const rows = await selectUpdatesForChange(tx, {
-      updateIds: options.updateIds,
+      updateIds: await updateIdsOf(tx, options),
       allowedStatuses: ["available", "approved", "failed"],
       verb: "install",
     });

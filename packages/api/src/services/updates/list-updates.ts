@@ -2,13 +2,15 @@ import type { AgentId, PackageType, Severity, UpdateStatus } from "@redflag/cont
 import { agents, type DatabaseOrTransaction, severityRank, updates } from "@redflag/db";
 import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 
-export type ListUpdatesFilter = {
+export type UpdateFilterFields = {
   agentId?: AgentId;
   statuses?: UpdateStatus[];
   severities?: Severity[];
   packageTypes?: PackageType[];
   security?: boolean;
   search?: string;
+};
+export type ListUpdatesFilter = UpdateFilterFields & {
   sort: "packageName" | "severity" | "firstSeenAt" | "hostname";
   direction: "asc" | "desc";
   page: number;
@@ -19,12 +21,11 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\$
 /** Hosts a search may name; past this many, a search term is not a hostname search. */
 const maxSearchedHosts = 1000;
 
-/**
- * One page of updates. Every sort order has an index (package name, first seen, severity rank,
- * and hostname through agents), and the search uses trigram indexes: a package name containing the
- * text, or a host whose name contains it (resolved to agent ids first, so both sides stay indexed).
- */
-export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdatesFilter) {
+/** The WHERE of the updates list; changes by filter use the same one, so they act on what was listed. */
+export async function updateFilterCondition(
+  db: DatabaseOrTransaction,
+  filter: UpdateFilterFields,
+): Promise<SQL | undefined> {
   const conditions: SQL[] = [];
   if (filter.agentId) conditions.push(eq(updates.agentId, filter.agentId));
   if (filter.statuses?.length) conditions.push(inArray(updates.status, filter.statuses));
@@ -50,7 +51,16 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
         : ilike(updates.packageName, pattern);
     if (match) conditions.push(match);
   }
-  const where = and(...conditions);
+  return and(...conditions);
+}
+
+/**
+ * One page of updates. Every sort order has an index (package name, first seen, severity rank,
+ * and hostname through agents), and the search uses trigram indexes: a package name containing the
+ * text, or a host whose name contains it (resolved to agent ids first, so both sides stay indexed).
+ */
+export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdatesFilter) {
+  const where = await updateFilterCondition(db, filter);
   const order = filter.direction === "asc" ? asc : desc;
   const sortColumn = {
     // With a search, the matches (found through the trigram index) are few and get sorted; walking
