@@ -5,6 +5,8 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { lockDataDirectory } from "./data-dir-lock.ts";
+import { DurableNodeFS, durableStartParams, type LastShutdown, readLastShutdown } from "./durable-node-fs.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -26,11 +28,23 @@ export type DatabaseHandle = {
   /** Round trip of `select 1` in milliseconds; throws when the database cannot be reached. */
   ping: () => Promise<number>;
   close: () => Promise<void>;
+  /**
+   * Embedded database in a data directory only: how its previous user left it. "crash" means
+   * PostgreSQL replays its write-ahead log at this start (kill -9, power loss, no clean close).
+   */
+  lastShutdown?: LastShutdown;
 };
 
 export type DatabaseOptions =
   | { driver: "postgres"; url: string; maxConnections?: number }
-  | { driver: "pglite"; dataDir: string }
+  | {
+      driver: "pglite";
+      dataDir: string;
+      /** Commits return once on disk (fsync); default true. False: faster, but a power loss may drop recent commits. */
+      durableCommits?: boolean;
+      /** PGlite's debug level and a reader of Postgres's log lines, e.g. to see recovery at start. */
+      debug?: { level: 1 | 2 | 3 | 4 | 5; onLog: (line: string) => void };
+    }
   | { driver: "pglite"; instance: PGlite };
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -48,15 +62,58 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       close: () => client.end({ timeout: 5 }),
     };
   }
-  const client =
-    "instance" in options ? options.instance : new PGlite(options.dataDir, { extensions: pgliteExtensions });
-  await client.waitReady;
-  const db = drizzlePglite({ client, schema }) as unknown as Database;
-  return {
-    db,
-    driver: "pglite",
-    ping: () => timeSelectOne(db),
-    close: () => client.close(),
+  if ("instance" in options) {
+    const client = options.instance;
+    await client.waitReady;
+    const db = drizzlePglite({ client, schema }) as unknown as Database;
+    return { db, driver: "pglite", ping: () => timeSelectOne(db), close: () => client.close() };
+  }
+  return openDataDirectory(options);
+}
+
+/** PGlite on a data directory: held by this process alone (lock file) until `close`. */
+async function openDataDirectory(
+  options: Extract<DatabaseOptions, { dataDir: string }>,
+): Promise<DatabaseHandle> {
+  const lock = lockDataDirectory(options.dataDir);
+  let client: PGlite | undefined;
+  try {
+    const lastShutdown = readLastShutdown(options.dataDir);
+    const durable = options.durableCommits ?? true;
+    const onLog = options.debug?.onLog;
+    client = new PGlite({
+      dataDir: options.dataDir,
+      extensions: pgliteExtensions,
+      ...(durable ? { fs: new DurableNodeFS(options.dataDir), startParams: durableStartParams } : {}),
+      ...(options.debug ? { debug: options.debug.level } : {}),
+      ...(onLog ? { onStderr: logLines(onLog), onStdout: logLines(onLog) } : {}),
+    });
+    await client.waitReady;
+    const opened = client;
+    const db = drizzlePglite({ client: opened, schema }) as unknown as Database;
+    let closing: Promise<void> | undefined;
+    return {
+      db,
+      driver: "pglite",
+      lastShutdown,
+      ping: () => timeSelectOne(db),
+      // Postgres writes a shutdown checkpoint, so the next start needs no recovery; then the directory is free.
+      close: () => {
+        closing ??= (opened.closed ? Promise.resolve() : opened.close()).finally(lock.release);
+        return closing;
+      },
+    };
+  } catch (error) {
+    await client?.close().catch(() => {});
+    lock.release();
+    throw error;
+  }
+}
+
+function logLines(onLog: (line: string) => void): (text: string) => boolean {
+  return (text) => {
+    for (const line of text.split("\n")) if (line.trim() !== "") onLog(line);
+    return true;
   };
 }
 

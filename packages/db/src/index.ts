@@ -1,4 +1,6 @@
 export * from "./client.ts";
+export * from "./data-dir-lock.ts";
+export { DurableNodeFS, durableStartParams, type LastShutdown, readLastShutdown } from "./durable-node-fs.ts";
 export * from "./migrate.ts";
 export * from "./rows.ts";
 export * as schema from "./schema/index.ts";
