@@ -24,16 +24,7 @@ export function compareWithRegistry(
   registryDigest: string,
 ): ImageUpdateStatus {
   const wanted = repositoryName(reference);
-  const localDigests: string[] = [];
-  for (const entry of repoDigests) {
-    let parsed: ImageReference;
-    try {
-      parsed = parseImageReference(entry);
-    } catch {
-      continue;
-    }
-    if (parsed.digest !== null && repositoryName(parsed) === wanted) localDigests.push(parsed.digest);
-  }
+  const localDigests = repoDigestsOf(reference, repoDigests);
   if (localDigests.length === 0) {
     return { status: "unknown", reason: `the local image has no RepoDigest for ${wanted}` };
   }
@@ -41,6 +32,26 @@ export function compareWithRegistry(
     return { status: "up-to-date", localDigest: registryDigest };
   }
   return { status: "update-available", localDigest: localDigests[0] ?? "", registryDigest };
+}
+
+/**
+ * The digests an image's RepoDigests hold for the reference's repository. The engine writes them in
+ * Docker's short form (`nginx@sha256:…` for `docker.io/library/nginx`), so they are parsed, not
+ * compared as text.
+ */
+export function repoDigestsOf(reference: ImageReference, repoDigests: readonly string[]): string[] {
+  const wanted = repositoryName(reference);
+  const digests: string[] = [];
+  for (const entry of repoDigests) {
+    let parsed: ImageReference;
+    try {
+      parsed = parseImageReference(entry);
+    } catch {
+      continue;
+    }
+    if (parsed.digest !== null && repositoryName(parsed) === wanted) digests.push(parsed.digest);
+  }
+  return digests;
 }
 
 /** A scan item for an image whose tag moved: the image as name, digests as versions. */

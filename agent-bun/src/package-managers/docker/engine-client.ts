@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentError } from "../../errors.ts";
+import type { RegistryCredentials } from "./auth.ts";
 
 export type DockerHost = { kind: "unix"; socketPath: string } | { kind: "tcp"; baseUrl: string };
 
@@ -55,6 +56,8 @@ export const imageInspectSchema = z
     Size: z.number().optional(),
     Architecture: z.string().optional(),
     Os: z.string().optional(),
+    /** The defaults a container gets from the image (Env, Cmd, Labels, …). */
+    Config: z.record(z.string(), z.unknown()).nullable().optional(),
   })
   .passthrough();
 export type ImageInspect = z.infer<typeof imageInspectSchema>;
@@ -72,8 +75,22 @@ export const containerInspectSchema = z
         Health: z.object({ Status: z.string() }).passthrough().nullable().optional(),
       })
       .passthrough(),
+    RestartCount: z.number().optional(),
     Config: z.object({ Image: z.string(), Hostname: z.string().optional() }).passthrough(),
     HostConfig: z.object({ NetworkMode: z.string().optional() }).passthrough(),
+    Mounts: z
+      .array(
+        z
+          .object({
+            Type: z.string(),
+            Name: z.string().optional(),
+            Destination: z.string(),
+            RW: z.boolean().optional(),
+          })
+          .passthrough(),
+      )
+      .nullable()
+      .optional(),
     NetworkSettings: z
       .object({ Networks: z.record(z.string(), z.record(z.string(), z.unknown())).nullable().optional() })
       .passthrough(),
@@ -153,11 +170,16 @@ export class EngineClient {
     repository: string,
     tagOrDigest: string,
     onStatus?: (status: string) => void,
+    registryAuth?: RegistryAuth,
   ): Promise<void> {
     const operation = `pull ${repository}:${tagOrDigest}`.slice(0, 400);
     const query = new URLSearchParams({ fromImage: repository, tag: tagOrDigest });
     const response = await this.#request("POST", `/images/create?${query}`, operation, {
       timeoutMs: 30 * 60_000,
+      // The engine reads no config.json: a pull from a private registry carries its credentials.
+      ...(registryAuth === undefined
+        ? {}
+        : { headers: { "x-registry-auth": encodeRegistryAuth(registryAuth) } }),
     });
     const text = await response.text();
     let last = "";
@@ -301,14 +323,16 @@ export class EngineClient {
     method: "GET" | "POST" | "DELETE",
     path: string,
     operation: string,
-    options: { ok?: number[]; body?: unknown; timeoutMs?: number } = {},
+    options: { ok?: number[]; body?: unknown; timeoutMs?: number; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const init: RequestInit & { unix?: string } = {
       method,
       signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
-      ...(options.body === undefined
-        ? {}
-        : { body: JSON.stringify(options.body), headers: { "content-type": "application/json" } }),
+      headers: {
+        ...options.headers,
+        ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     };
     let url: string;
     if (this.#host.kind === "unix") {
@@ -344,6 +368,25 @@ export class EngineClient {
     }
     return response;
   }
+}
+
+/** Credentials for the registry an image is pulled from, as the engine's X-Registry-Auth wants them. */
+export type RegistryAuth = { serverAddress: string; credentials: RegistryCredentials };
+
+/** Base64 (URL alphabet, padded, as Go's base64.URLEncoding reads it) of Docker's auth config JSON. */
+export function encodeRegistryAuth(auth: RegistryAuth): string {
+  const config =
+    "identityToken" in auth.credentials
+      ? { identitytoken: auth.credentials.identityToken, serveraddress: auth.serverAddress }
+      : {
+          username: auth.credentials.username,
+          password: auth.credentials.password,
+          serveraddress: auth.serverAddress,
+        };
+  return Buffer.from(JSON.stringify(config), "utf8")
+    .toString("base64")
+    .replaceAll("+", "-")
+    .replaceAll("/", "_");
 }
 
 /** Ids, names and image references the engine's URL paths take: no `..`, no slashes at the ends. */

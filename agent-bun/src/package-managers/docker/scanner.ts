@@ -2,14 +2,14 @@ import type { ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import type { Scanner } from "../package-manager.ts";
 import {
-  type ContainerSummary,
   compareWithRegistry,
+  configuredImage,
   dockerImageScanItem,
   type ImageReference,
   newerTagsOfSameShape,
   parseImageReference,
   parseTagShape,
-  repositoryName,
+  repoDigestsOf,
 } from "./index.ts";
 import {
   type DockerSettings,
@@ -29,12 +29,12 @@ export function createDockerScanner(config: ConfigFile): Scanner {
   };
 }
 
-/** A container's image as a checkable reference: by tag; null for an image id or a digest pin. */
-function checkableReference(container: ContainerSummary): ImageReference | null {
-  if (/^(sha256:)?[0-9a-f]{12,64}$/.test(container.Image)) return null;
+/** An image name as a checkable reference: by tag; null for an image id or a digest pin. */
+function checkableReference(image: string): ImageReference | null {
+  if (/^(sha256:)?[0-9a-f]{12,64}$/.test(image)) return null;
   let reference: ImageReference;
   try {
-    reference = parseImageReference(container.Image);
+    reference = parseImageReference(image);
   } catch {
     return null;
   }
@@ -53,7 +53,7 @@ export async function scanDocker(settings: DockerSettings): Promise<ScanItem[]> 
   const containers = await engine.listContainers();
   const groups = new Map<string, { reference: ImageReference; imageId: string; names: string[] }>();
   for (const container of containers) {
-    const reference = checkableReference(container);
+    const reference = checkableReference(await configuredImage(engine, container));
     if (reference === null) continue;
     const key = `${reference.domain}/${reference.path}:${reference.tag}\n${container.ImageID}`;
     const group = groups.get(key) ?? { reference, imageId: container.ImageID, names: [] };
@@ -65,8 +65,7 @@ export async function scanDocker(settings: DockerSettings): Promise<ScanItem[]> 
   for (const { reference, imageId, names } of groups.values()) {
     const image = await engine.inspectImage(imageId);
     // Built here or pulled by another name: no RepoDigest of this repository to compare with.
-    if (!(image.RepoDigests ?? []).some((entry) => entry.startsWith(`${repositoryName(reference)}@`)))
-      continue;
+    if (repoDigestsOf(reference, image.RepoDigests ?? []).length === 0) continue;
     const head = await registry.headManifest(reference);
     const status = compareWithRegistry(reference, image.RepoDigests ?? [], head.digest);
     if (status.status === "unknown") continue;

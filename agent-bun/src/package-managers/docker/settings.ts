@@ -4,9 +4,11 @@ import type { ConfigFile } from "../../config/config.ts";
 import { currentEnvironment } from "../../environment.ts";
 import {
   type DockerConfigCredentials,
+  dockerHubDomain,
   EngineClient,
   parseDockerConfig,
   parseDockerHost,
+  type RegistryAuth,
   RegistryClient,
 } from "./index.ts";
 
@@ -16,7 +18,12 @@ export type DockerSettings = {
   configFile: string | null;
   insecureRegistries: string[];
   stopTimeoutSeconds: number;
+  /** How long a recreated container must keep running (and not restart) to count as updated. */
+  settleSeconds: number;
 };
+
+/** Long enough for a program that fails on its configuration to have exited and been seen. */
+const defaultSettleSeconds = 5;
 
 export function dockerSettings(config: ConfigFile): DockerSettings {
   const environment = currentEnvironment();
@@ -31,6 +38,7 @@ export function dockerSettings(config: ConfigFile): DockerSettings {
         : join(environment.dockerConfigDirectory, "config.json")),
     insecureRegistries: section.insecureRegistries ?? [],
     stopTimeoutSeconds: section.stopTimeoutSeconds ?? 10,
+    settleSeconds: defaultSettleSeconds,
   };
 }
 
@@ -45,6 +53,14 @@ export function engineClient(settings: DockerSettings, timeoutMs?: number): Engi
 function readCredentials(settings: DockerSettings): DockerConfigCredentials["byRegistry"] {
   if (settings.configFile === null || !existsSync(settings.configFile)) return new Map();
   return parseDockerConfig(readFileSync(settings.configFile, "utf8")).byRegistry;
+}
+
+/** What the engine needs to pull from `domain` (a normalised registry host), when config.json has it. */
+export function registryAuthFor(settings: DockerSettings, domain: string): RegistryAuth | undefined {
+  const credentials = readCredentials(settings).get(domain);
+  if (credentials === undefined) return undefined;
+  // Docker Hub's credentials are filed under its v1 index address.
+  return { serverAddress: domain === dockerHubDomain ? "https://index.docker.io/v1/" : domain, credentials };
 }
 
 let shared: { key: string; client: RegistryClient } | null = null;

@@ -298,7 +298,7 @@ const dockerReferences: [string, string][] = [
  * are Docker's). `validname@sha512:…` is refused there only because that test binary does not link
  * sha512; the Docker engine does, and accepts it.
  */
-const parseCases: ([string, string, string | null, string | null] | [string, null])[] = [
+const parseCases: [string, string | null, string | null, string | null][] = [
   ["test_com", "test_com", null, null],
   ["test.com:tag", "test.com", "tag", null],
   ["test.com:5000", "test.com", "5000", null],
@@ -307,19 +307,19 @@ const parseCases: ([string, string, string | null, string | null] | [string, nul
   ["test:5000/repo:tag", "test:5000/repo", "tag", null],
   [`test:5000/repo@${ffDigest}`, "test:5000/repo", null, ffDigest],
   [`test:5000/repo:tag@${ffDigest}`, "test:5000/repo", "tag", ffDigest],
-  ["", null],
-  [":justtag", null],
-  [`@${ffDigest}`, null],
-  [`repo@sha256:${"f".repeat(34)}`, null],
-  [`validname@invaliddigest:${"f".repeat(64)}`, null],
+  ["", null, null, null],
+  [":justtag", null, null, null],
+  [`@${ffDigest}`, null, null, null],
+  [`repo@sha256:${"f".repeat(34)}`, null, null, null],
+  [`validname@invaliddigest:${"f".repeat(64)}`, null, null, null],
   [`validname@sha512:${"f".repeat(128)}`, "validname", null, `sha512:${"f".repeat(128)}`],
-  ["Uppercase:tag", null],
+  ["Uppercase:tag", null, null, null],
   ["Uppercase/lowercase:tag", "Uppercase/lowercase", "tag", null],
-  ["test:5000/Uppercase/lowercase:tag", null],
+  ["test:5000/Uppercase/lowercase:tag", null, null, null],
   ["lowercase:Uppercase", "lowercase", "Uppercase", null],
-  [`domain/${"a".repeat(256)}:tag`, null],
+  [`domain/${"a".repeat(256)}:tag`, null, null, null],
   [`${"a/".repeat(127)}a:tag-puts-this-over-max`, `${"a/".repeat(127)}a`, "tag-puts-this-over-max", null],
-  ["aa/asdf$$^/aa", null],
+  ["aa/asdf$$^/aa", null, null, null],
   ["sub-dom1.foo.com/bar/baz/quux", "sub-dom1.foo.com/bar/baz/quux", null, null],
   ["sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com/bar/baz/quux", "some-long-tag", null],
   [
@@ -338,9 +338,9 @@ const parseCases: ([string, string, string | null, string | null] | [string, nul
   ["192.168.1.1/repo", "192.168.1.1/repo", null, null],
   ["192.168.1.1:5000/repo", "192.168.1.1:5000/repo", null, null],
   ["192.168.1.1:5000/repo:5050", "192.168.1.1:5000/repo", "5050", null],
-  ["[2001:db8::1]", null],
-  ["[2001:db8::1]:5000", null],
-  ["[2001:db8::1]:tag", null],
+  ["[2001:db8::1]", null, null, null],
+  ["[2001:db8::1]:5000", null, null, null],
+  ["[2001:db8::1]:tag", null, null, null],
   ["[2001:db8::1]/repo", "[2001:db8::1]/repo", null, null],
   ["[2001:db8:1:2:3:4:5:6]/repo:tag", "[2001:db8:1:2:3:4:5:6]/repo", "tag", null],
   ["[2001:db8::1]:5000/repo", "[2001:db8::1]:5000/repo", null, null],
@@ -349,8 +349,8 @@ const parseCases: ([string, string, string | null, string | null] | [string, nul
   [`[2001:db8::1]:5000/repo:tag@${ffDigest}`, "[2001:db8::1]:5000/repo", "tag", ffDigest],
   ["[2001:db8::]:5000/repo", "[2001:db8::]:5000/repo", null, null],
   ["[::1]:5000/repo", "[::1]:5000/repo", null, null],
-  ["[fe80::1%eth0]:5000/repo", null],
-  ["[fe80::1%@invalidzone]:5000/repo", null],
+  ["[fe80::1%eth0]:5000/repo", null, null, null],
+  ["[fe80::1%@invalidzone]:5000/repo", null, null, null],
   [`example.com/${"a".repeat(255)}:tag`, `example.com/${"a".repeat(255)}`, "tag", null],
 ];
 
@@ -403,7 +403,7 @@ describe("image references as distribution/reference reads them", () => {
     expect(`${familiarName(reference)}@${reference.digest}`).toBe(short);
   });
 
-  test.each(parseCases)("parse %p", (input, repository, tag = null, digest = null) => {
+  test.each(parseCases)("parse %p", (input, repository, tag, digest) => {
     if (repository === null) {
       const error = caught(() => parseImageReference(input));
       expect(error).toBeInstanceOf(AgentError);

@@ -12,15 +12,8 @@ import {
   RegistryClient,
 } from "../../../src/package-managers/docker/index.ts";
 import { caughtAsync } from "../fixtures.ts";
-import {
-  freePort,
-  pushWithSkopeo,
-  putIndex,
-  type RunningRegistry,
-  removeDirectory,
-  startRegistry,
-  writeOciLayout,
-} from "./harness.ts";
+import { pushWithSkopeo, putIndex, removeDirectory, writeOciLayout } from "./oci-images.ts";
+import { freePort, type RunningRegistry, startRegistry } from "./real-engine.ts";
 
 // A real docker-registry 2.8 (Debian package docker-registry) and images pushed with skopeo.
 

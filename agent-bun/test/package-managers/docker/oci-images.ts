@@ -2,82 +2,14 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 
-// A real registry (Debian's docker-registry 2.8) and images pushed with skopeo from OCI layouts
-// the tests write themselves: no Docker engine needed.
+// Images for registry-only tests: OCI layouts the tests write themselves, pushed with skopeo to a
+// real registry (real-engine.ts starts it). Images to run are made by a real engine instead.
 
 const environment = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", HOME: tmpdir() };
 
 export function sha256(data: Uint8Array | string): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
-
-export type RunningRegistry = {
-  url: string;
-  host: string;
-  port: number;
-  directory: string;
-  stop: () => Promise<void>;
-};
-
-/** Starts `docker-registry serve` on 127.0.0.1 with storage in a temp dir; waits until /v2/ answers. */
-export async function startRegistry(options: { htpasswd?: string } = {}): Promise<RunningRegistry> {
-  const directory = mkdtempSync(join(tmpdir(), "redflag-registry-"));
-  const port = freePort();
-  const auth =
-    options.htpasswd === undefined
-      ? ""
-      : `auth:\n  htpasswd:\n    realm: redflag-test\n    path: ${join(directory, "htpasswd")}\n`;
-  if (options.htpasswd !== undefined) writeFileSync(join(directory, "htpasswd"), options.htpasswd);
-  writeFileSync(
-    join(directory, "config.yml"),
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(directory, "data")}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
-  );
-  const child: Subprocess = Bun.spawn(["docker-registry", "serve", join(directory, "config.yml")], {
-    env: environment,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await child.exited;
-    rmSync(directory, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}`);
-      const response = await fetch(`${url}/v2/`).catch(() => null);
-      // 200 without auth, 401 with htpasswd: either way it answers.
-      return response !== null && (response.status === 200 || response.status === 401);
-    }, "docker-registry to answer on /v2/");
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, host: `127.0.0.1:${port}`, port, directory, stop };
-}
-
-/** Polls `check` until it is true, with a deadline (never a fixed sleep). */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  deadlineMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 export type OciImage = { directory: string; manifestDigest: string; manifest: string; configDigest: string };
