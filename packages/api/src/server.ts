@@ -3,6 +3,7 @@ import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
 import { expireLeases } from "./services/commands/expire-leases.ts";
+import { sweepRetention } from "./services/retention/sweep-retention.ts";
 import { ensureServerSecret } from "./services/settings/ensure-server-secret.ts";
 import { createUser } from "./services/users/create-user.ts";
 import { hasAnyAdmin } from "./services/users/set-up-first-admin.ts";
@@ -45,6 +46,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
             .catch((error: unknown) => {
               console.error("Taking back expired command leases failed:", error);
             });
+          void sweepRetention(handle.db);
         }, sweepMs)
       : null;
   sweeper?.unref?.();

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { defaultPollIntervalSeconds } from "../../config.ts";
 
+const retentionDays = z.number().int().min(0).max(36_500);
+
 /** Every setting an admin can change, with its type and default. Nothing else is readable or writable. */
 export const settingSchemas = {
   debugMode: z.boolean(),
@@ -10,6 +12,10 @@ export const settingSchemas = {
   healthWarnOfflineAgents: z.boolean(),
   /** Server health page: warn when commands wait in the queue for over an hour. */
   healthWarnStuckCommands: z.boolean(),
+  /** Retention, in days; 0 keeps forever. Older rows are deleted by the server's periodic sweep. */
+  auditRetentionDays: retentionDays,
+  scanRetentionDays: retentionDays,
+  commandLogRetentionDays: retentionDays,
 } as const;
 
 export const settingsSchema = z.object(settingSchemas);
@@ -23,6 +29,9 @@ export const settingDefaults: Settings = {
   commandMaxAttempts: 3,
   healthWarnOfflineAgents: true,
   healthWarnStuckCommands: true,
+  auditRetentionDays: 365,
+  scanRetentionDays: 90,
+  commandLogRetentionDays: 90,
 };
 
 export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
@@ -36,5 +45,8 @@ export const setSettingInput = z.discriminatedUnion("key", [
   z.object({ key: z.literal("commandMaxAttempts"), value: settingSchemas.commandMaxAttempts }),
   z.object({ key: z.literal("healthWarnOfflineAgents"), value: settingSchemas.healthWarnOfflineAgents }),
   z.object({ key: z.literal("healthWarnStuckCommands"), value: settingSchemas.healthWarnStuckCommands }),
+  z.object({ key: z.literal("auditRetentionDays"), value: settingSchemas.auditRetentionDays }),
+  z.object({ key: z.literal("scanRetentionDays"), value: settingSchemas.scanRetentionDays }),
+  z.object({ key: z.literal("commandLogRetentionDays"), value: settingSchemas.commandLogRetentionDays }),
 ]);
 export type SetSettingInput = z.infer<typeof setSettingInput>;
