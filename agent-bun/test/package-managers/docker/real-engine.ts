@@ -178,7 +178,9 @@ export async function startEngine(options: { registryMirror?: string } = {}): Pr
   }
   requireProgram("dockerd", "docker.io");
   requireProgram("docker", "docker.io");
-  if (!existsSync("/bin/busybox")) throw new Error("no /bin/busybox: apt-get install busybox-static");
+  if (!isStaticExecutable("/bin/busybox")) {
+    throw new Error("no static /bin/busybox (the images have no libc): apt-get install busybox-static");
+  }
   // Short: the exec root holds unix sockets, whose paths may not exceed 107 bytes.
   const directory = mkdtempSync(join(tmpdir(), "rf-dockerd-"));
   const socketPath = join(directory, "docker.sock");
@@ -280,6 +282,20 @@ export async function startEngine(options: { registryMirror?: string } = {}): Pr
     throw new Error(`${(error as Error).message}\n${log().slice(-3000)}`, { cause: error });
   }
   return engine;
+}
+
+/** An ELF executable without a program interpreter (PT_INTERP), so it runs in an empty root. */
+function isStaticExecutable(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const elf = readFileSync(path);
+  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
+  const programHeaders = Number(elf.readBigUInt64LE(0x20));
+  const entrySize = elf.readUInt16LE(0x36);
+  const entries = elf.readUInt16LE(0x38);
+  for (let index = 0; index < entries; index++) {
+    if (elf.readUInt32LE(programHeaders + index * entrySize) === 3) return false;
+  }
+  return true;
 }
 
 /** dockerd can leave its network namespace files mounted in the exec root when it exits. */
