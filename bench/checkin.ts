@@ -41,7 +41,7 @@ for (let start = 0; start < settings.agents; start += 1000) {
     machineId: `bench-${start + index}`,
   }));
   await handle.db.insert(agents).values(rows);
-  tokens.push(...rows.map((row) => signAccessToken(secret, row.id, expiresAt)));
+  tokens.push(...rows.map((row) => signAccessToken(secret, { agentId: row.id, generation: 0, expiresAt })));
 }
 await handle.close();
 

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { signAccessToken } from "@redflag/api/auth/tokens.ts";
+import { newId } from "@redflag/contracts";
 import { registrationTokens } from "@redflag/db";
 import { eq } from "drizzle-orm";
-import { hostFacts, registerAgent, signIn } from "./harness/fixtures.ts";
+import { aptItem, hostFacts, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import {
   apiClient,
   errorCodeOf,
   serverStartTimeout,
   startTestServer,
   type TestServer,
+  testSecret,
 } from "./harness/server.ts";
 
 let server: TestServer;
@@ -87,6 +90,67 @@ describe("agent refresh tokens", () => {
     ).toBe("UNAUTHORIZED");
     // The failed attempt did not burn A's token.
     await anonymous.agent.renew.mutate({ agentId: agentA.agentId, refreshToken: agentA.refreshToken });
+  });
+});
+
+describe("revocation reaches live access tokens", () => {
+  test("a replayed refresh token refuses the family's access tokens at their next call", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const anonymous = apiClient(server.url);
+    const renewed = await anonymous.agent.renew.mutate({
+      agentId: agent.agentId,
+      refreshToken: agent.refreshToken,
+    });
+    const current = apiClient(server.url, { token: renewed.accessToken });
+    expect((await current.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+    expect(await current.agent.reportScan.mutate(scanReport([aptItem("curl")]))).toMatchObject({});
+    // The stolen original refresh token is replayed: the family is revoked, and so are its access tokens.
+    expect(
+      await errorCodeOf(
+        anonymous.agent.renew.mutate({ agentId: agent.agentId, refreshToken: agent.refreshToken }),
+      ),
+    ).toBe("UNAUTHORIZED");
+    for (const client of [current, agent.client]) {
+      expect(await errorCodeOf(client.agent.checkIn.mutate(checkIn))).toBe("UNAUTHORIZED");
+      expect(await errorCodeOf(client.agent.reportScan.mutate(scanReport([aptItem("curl")])))).toBe(
+        "UNAUTHORIZED",
+      );
+      expect(
+        await errorCodeOf(
+          client.agent.reportProgress.mutate({ commandId: newId("command"), percent: 10, message: "x" }),
+        ),
+      ).toBe("UNAUTHORIZED");
+    }
+  });
+
+  test("a deleted agent's access token is refused by check-in and reportScan", async () => {
+    const admin = await signIn(server, "admin");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.checkIn.mutate(checkIn);
+    await admin.client.agents.delete.mutate({ agentId: agent.agentId });
+    expect(await errorCodeOf(agent.client.agent.checkIn.mutate(checkIn))).toBe("UNAUTHORIZED");
+    expect(await errorCodeOf(agent.client.agent.reportScan.mutate(scanReport([aptItem("curl")])))).toBe(
+      "UNAUTHORIZED",
+    );
+  });
+
+  test("a correctly signed access token with an absurd expiry is refused", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const forever = signAccessToken(testSecret, {
+      agentId: agent.agentId,
+      generation: 0,
+      expiresAt: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    });
+    const client = apiClient(server.url, { token: forever });
+    expect(await errorCodeOf(client.agent.checkIn.mutate(checkIn))).toBe("UNAUTHORIZED");
+    const fair = signAccessToken(testSecret, {
+      agentId: agent.agentId,
+      generation: 0,
+      expiresAt: new Date(Date.now() + 3600 * 1000),
+    });
+    expect((await apiClient(server.url, { token: fair }).agent.checkIn.mutate(checkIn)).commands).toEqual([]);
   });
 });
 

@@ -167,20 +167,36 @@ const agentTokenProcedure = t.procedure.meta({ access: "agent" }).use(async ({ c
         check.reason === "expired" ? "Access token expired: renew it" : "Access token is not valid: renew it",
     });
   }
-  return next({ ctx: { agentId: check.agentId, actor: { type: "agent" as const, agentId: check.agentId } } });
+  return next({
+    ctx: {
+      agentId: check.agentId,
+      agentTokenGeneration: check.generation,
+      actor: { type: "agent" as const, agentId: check.agentId },
+    },
+  });
 });
 
 /**
- * For check-in only, the hottest path: its own first statement updates the agent's row and answers
- * UNAUTHORIZED when there is none, so the separate existence check is skipped.
+ * For check-in only, the hottest path: its own first statement updates the agent's row only when the
+ * agent exists with the token's generation and answers UNAUTHORIZED otherwise, so the separate lookup
+ * is skipped.
  */
 export const agentHeartbeatProcedure = agentTokenProcedure;
 
-/** Registered agents, by their access token; `ctx.agentId` is the only agent they can touch. */
+/**
+ * Registered agents, by their access token; `ctx.agentId` is the only agent they can touch. A token
+ * whose generation is no longer the agent's (its family was revoked) is refused like a deleted agent's.
+ */
 export const agentProcedure = agentTokenProcedure.use(async ({ ctx, next }) => {
-  const [agent] = await ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.id, ctx.agentId));
+  const [agent] = await ctx.db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.id, ctx.agentId), eq(agents.tokenGeneration, ctx.agentTokenGeneration)));
   if (!agent) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "This agent is no longer registered" });
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "This access token was revoked, or the agent is no longer registered: renew the token",
+    });
   }
   return next();
 });

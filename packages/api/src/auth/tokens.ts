@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { type AgentId, idSchema } from "@redflag/contracts";
+import { agentAccessTokenSeconds } from "../config.ts";
 
 export const tokenPrefixes = {
   apiToken: "rf_pat_",
@@ -22,32 +23,55 @@ export function displayPrefixOf(token: string): string {
   return `${token.slice(0, 12)}…`;
 }
 
-/** Access tokens are signed, not stored: `rf_at_<agent id>.<expiry seconds>.<HMAC>`. */
-export function signAccessToken(secret: string, agentId: AgentId, expiresAt: Date): string {
-  const payload = `${agentId}.${Math.floor(expiresAt.getTime() / 1000)}`;
+/**
+ * Access tokens are signed, not stored: `rf_at_<agent id>.<token generation>.<expiry seconds>.<HMAC>`.
+ * The generation is the agent's `token_generation` when the token was issued: raising it refuses
+ * every live token of the agent in the lookup each agent call already makes.
+ */
+export function signAccessToken(
+  secret: string,
+  token: { agentId: AgentId; generation: number; expiresAt: Date },
+): string {
+  const payload = `${token.agentId}.${token.generation}.${Math.floor(token.expiresAt.getTime() / 1000)}`;
   return `${tokenPrefixes.accessToken}${payload}.${sign(secret, payload)}`;
 }
 
 export type AccessTokenCheck =
-  | { valid: true; agentId: AgentId; expiresAt: Date }
-  | { valid: false; reason: "malformed" | "bad_signature" | "expired" };
+  | { valid: true; agentId: AgentId; generation: number; expiresAt: Date }
+  | { valid: false; reason: "malformed" | "bad_signature" | "expired" | "implausible_expiry" };
+
+/** Leeway for clocks of several server instances that disagree a little. */
+const clockSkewSeconds = 300;
 
 export function verifyAccessToken(secret: string, token: string, now: Date): AccessTokenCheck {
   if (!token.startsWith(tokenPrefixes.accessToken)) return { valid: false, reason: "malformed" };
   const parts = token.slice(tokenPrefixes.accessToken.length).split(".");
-  const [agentIdText, expiry, signature] = parts;
+  const [agentIdText, generation, expiry, signature] = parts;
   const agentId = idSchema("agent").safeParse(agentIdText);
-  if (parts.length !== 3 || !agentId.success || !expiry || !signature || !/^\d+$/.test(expiry)) {
+  if (
+    parts.length !== 4 ||
+    !agentId.success ||
+    !generation ||
+    !expiry ||
+    !signature ||
+    !/^\d{1,9}$/.test(generation) ||
+    !/^\d{1,12}$/.test(expiry)
+  ) {
     return { valid: false, reason: "malformed" };
   }
-  const expected = Buffer.from(sign(secret, `${agentId.data}.${expiry}`));
+  const expected = Buffer.from(sign(secret, `${agentId.data}.${generation}.${expiry}`));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     return { valid: false, reason: "bad_signature" };
   }
   const expiresAt = new Date(Number(expiry) * 1000);
   if (expiresAt <= now) return { valid: false, reason: "expired" };
-  return { valid: true, agentId: agentId.data, expiresAt };
+  // We never issue a token living longer than this: one that claims to was not issued by this server
+  // as configured now (a leaked secret, or an old build), so it is refused rather than trusted for years.
+  if (expiresAt.getTime() > now.getTime() + (agentAccessTokenSeconds + clockSkewSeconds) * 1000) {
+    return { valid: false, reason: "implausible_expiry" };
+  }
+  return { valid: true, agentId: agentId.data, generation: Number(generation), expiresAt };
 }
 
 function sign(secret: string, payload: string): string {

@@ -48,7 +48,9 @@ export const agentRouter = {
   checkIn: agentHeartbeatProcedure
     .input(checkInInput)
     .output(checkInOutput)
-    .mutation(({ ctx, input }) => checkInAgent(ctx.db, { agentId: ctx.agentId, ...input })),
+    .mutation(({ ctx, input }) =>
+      checkInAgent(ctx.db, { agentId: ctx.agentId, tokenGeneration: ctx.agentTokenGeneration, ...input }),
+    ),
   reportScan: agentProcedure
     .input(reportScanInput)
     .output(reportScanOutput)

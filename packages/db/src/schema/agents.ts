@@ -26,6 +26,11 @@ export const agents = pgTable(
     lastCheckInAt: timestamp("last_check_in_at", { withTimezone: true, mode: "date" }),
     lastScanAt: timestamp("last_scan_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /**
+     * Signed into every access token; raising it (a replayed refresh token) refuses the agent's live
+     * access tokens at their next call, without a lookup of its own.
+     */
+    tokenGeneration: integer("token_generation").notNull().default(0),
   },
   (table) => [
     index("agents_hostname_idx").on(table.hostname, table.id),

@@ -15,12 +15,21 @@ type HeartbeatRow = {
 
 /**
  * Records an agent's heartbeat and hands it its pending commands and its next poll interval.
+ * The statement that records the heartbeat is also the token check: it matches no row when the agent
+ * is gone or its token generation was raised since the token was issued (a revoked family).
  * The common case (nothing to hand out) is one statement; only when the agent has pending commands or
  * overdue leases does it take the transaction that expires and leases them.
  */
 export async function checkInAgent(
   db: DatabaseOrTransaction,
-  options: { agentId: AgentId; agentVersion: string; metrics: Metrics; rebootRequired: boolean },
+  options: {
+    agentId: AgentId;
+    /** The generation signed into the caller's access token. */
+    tokenGeneration: number;
+    agentVersion: string;
+    metrics: Metrics;
+    rebootRequired: boolean;
+  },
 ) {
   const now = new Date();
   const at = now.toISOString();
@@ -29,7 +38,7 @@ export async function checkInAgent(
       with agent as (
         update agents set last_check_in_at = ${at}::timestamptz, agent_version = ${options.agentVersion},
           metrics = ${JSON.stringify(options.metrics)}::jsonb, reboot_required = ${options.rebootRequired}
-        where id = ${options.agentId}
+        where id = ${options.agentId} and token_generation = ${options.tokenGeneration}
         returning poll_interval_seconds, rapid_mode_until
       )
       select agent.poll_interval_seconds, agent.rapid_mode_until,
@@ -41,7 +50,12 @@ export async function checkInAgent(
         (select value from settings where key = 'defaultPollIntervalSeconds') as default_poll_interval
       from agent`),
   );
-  if (!heartbeat) throw new AppError("UNAUTHORIZED", "This agent is no longer registered");
+  if (!heartbeat) {
+    throw new AppError(
+      "UNAUTHORIZED",
+      "This access token was revoked, or the agent is no longer registered: renew the token",
+    );
+  }
   const commands = heartbeat.has_work
     ? await db.transaction(async (tx) => {
         await expireLeases(tx, { agentId: options.agentId, now });

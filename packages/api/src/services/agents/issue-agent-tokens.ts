@@ -3,10 +3,13 @@ import { agentRefreshTokens, type DatabaseOrTransaction } from "@redflag/db";
 import { hashToken, newSecretToken, signAccessToken, tokenPrefixes } from "../../auth/tokens.ts";
 import { agentAccessTokenSeconds, refreshTokenSeconds } from "../../config.ts";
 
-/** A fresh access token and a refresh token in `familyId`, whose 90 days start again now. */
+/**
+ * A fresh access token (carrying the agent's current token generation) and a refresh token in
+ * `familyId`, whose 90 days start again now.
+ */
 export async function issueAgentTokens(
   tx: DatabaseOrTransaction,
-  options: { agentId: AgentId; familyId: RefreshTokenId; secret: string; now: Date },
+  options: { agentId: AgentId; generation: number; familyId: RefreshTokenId; secret: string; now: Date },
 ) {
   const accessTokenExpiresAt = new Date(options.now.getTime() + agentAccessTokenSeconds * 1000);
   const refreshTokenExpiresAt = new Date(options.now.getTime() + refreshTokenSeconds * 1000);
@@ -19,7 +22,11 @@ export async function issueAgentTokens(
     expiresAt: refreshTokenExpiresAt,
   });
   return {
-    accessToken: signAccessToken(options.secret, options.agentId, accessTokenExpiresAt),
+    accessToken: signAccessToken(options.secret, {
+      agentId: options.agentId,
+      generation: options.generation,
+      expiresAt: accessTokenExpiresAt,
+    }),
     accessTokenExpiresAt,
     refreshToken,
     refreshTokenExpiresAt,

@@ -29,19 +29,24 @@ export async function registerAgent(
       .returning({ id: registrationTokens.id });
     if (!seat) throw await refusal(tx, tokenHash, now);
     const agentId = newId("agent");
-    await tx.insert(agents).values({
-      id: agentId,
-      hostname: options.host.hostname,
-      osType: options.host.osType,
-      osName: options.host.osName,
-      osVersion: options.host.osVersion,
-      architecture: options.host.architecture,
-      agentVersion: options.host.agentVersion,
-      machineId: options.host.machineId,
-      registrationTokenId: seat.id,
-    });
+    const [agent] = await tx
+      .insert(agents)
+      .values({
+        id: agentId,
+        hostname: options.host.hostname,
+        osType: options.host.osType,
+        osName: options.host.osName,
+        osVersion: options.host.osVersion,
+        architecture: options.host.architecture,
+        agentVersion: options.host.agentVersion,
+        machineId: options.host.machineId,
+        registrationTokenId: seat.id,
+      })
+      .returning({ tokenGeneration: agents.tokenGeneration });
+    if (!agent) throw new Error("Inserting the agent returned no row");
     const tokens = await issueAgentTokens(tx, {
       agentId,
+      generation: agent.tokenGeneration,
       familyId: newId("refreshToken"),
       secret: options.secret,
       now,

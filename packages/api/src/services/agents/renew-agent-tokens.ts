@@ -1,6 +1,6 @@
 import type { AgentId } from "@redflag/contracts";
-import { agentRefreshTokens, type DatabaseOrTransaction } from "@redflag/db";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { agentRefreshTokens, agents, type DatabaseOrTransaction } from "@redflag/db";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { hashToken } from "../../auth/tokens.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
@@ -8,7 +8,8 @@ import { issueAgentTokens } from "./issue-agent-tokens.ts";
 
 /**
  * Swaps a refresh token for a new pair. A token works once: presenting a used one again means it was
- * copied, so the whole family is revoked and the agent must register again.
+ * copied, so the whole family is revoked, the agent's token generation is raised (its live access
+ * tokens are refused at their next call) and the agent must register again.
  */
 export async function renewAgentTokens(
   db: DatabaseOrTransaction,
@@ -31,8 +32,14 @@ export async function renewAgentTokens(
       )
       .returning({ familyId: agentRefreshTokens.familyId });
     if (used) {
+      const [agent] = await tx
+        .select({ tokenGeneration: agents.tokenGeneration })
+        .from(agents)
+        .where(eq(agents.id, options.agentId));
+      if (!agent) return { kind: "unknown" as const };
       const tokens = await issueAgentTokens(tx, {
         agentId: options.agentId,
+        generation: agent.tokenGeneration,
         familyId: used.familyId,
         secret: options.secret,
         now,
@@ -51,6 +58,10 @@ export async function renewAgentTokens(
         .update(agentRefreshTokens)
         .set({ revokedAt: now })
         .where(and(eq(agentRefreshTokens.familyId, known.familyId), isNull(agentRefreshTokens.revokedAt)));
+      await tx
+        .update(agents)
+        .set({ tokenGeneration: sql`${agents.tokenGeneration} + 1` })
+        .where(eq(agents.id, options.agentId));
       await recordAuditEvents(tx, {
         actor: { type: "agent", agentId: options.agentId },
         entries: [

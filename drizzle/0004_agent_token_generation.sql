@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "token_generation" integer DEFAULT 0 NOT NULL;
