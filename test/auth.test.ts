@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { clientFrom } from "./harness/addresses.ts";
 import { signIn } from "./harness/fixtures.ts";
 import {
   apiClient,
@@ -11,7 +12,9 @@ import {
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ rateLimits: { loginPerUser: { limit: 3, windowSeconds: 300 } } });
+  server = await startTestServer({
+    rateLimits: { loginFailuresPerUserAndAddress: { limit: 3, windowSeconds: 300 } },
+  });
 }, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
@@ -57,22 +60,34 @@ describe("admin sessions", () => {
     expect(unknown.message).toBe(wrong.message);
   });
 
-  test("logins are rate limited per user", async () => {
+  test("failed logins slow down their address, never the owner elsewhere", async () => {
     const user = await signIn(server, "viewer");
     const anonymous = apiClient(server.url);
     const codes: string[] = [];
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       codes.push(
         await errorCodeOf(
           anonymous.auth.login.mutate({ username: user.username, password: "wrong password!" }),
         ),
       );
     }
-    // signIn used one attempt already; the limit is 3 per window.
-    expect(codes).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]);
+    // signIn's successful login counts for nothing; three failures are free, then the address waits.
+    expect(codes).toEqual([
+      "UNAUTHORIZED",
+      "UNAUTHORIZED",
+      "UNAUTHORIZED",
+      "TOO_MANY_REQUESTS",
+      "TOO_MANY_REQUESTS",
+    ]);
     expect(
       await errorCodeOf(anonymous.auth.login.mutate({ username: user.username, password: user.password })),
     ).toBe("TOO_MANY_REQUESTS");
+    expect(
+      await clientFrom(server, "198.51.100.9").auth.login.mutate({
+        username: user.username,
+        password: user.password,
+      }),
+    ).toMatchObject({ username: user.username });
   });
 
   test("logout ends the session", async () => {

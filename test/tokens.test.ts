@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { signAccessToken } from "@redflag/api/auth/tokens.ts";
+import { newSecretToken, signAccessToken } from "@redflag/api/auth/tokens.ts";
+import { consumeRateLimit } from "@redflag/api/services/rate-limits/consume-rate-limit.ts";
+import { deleteExpiredRateLimits } from "@redflag/api/services/rate-limits/delete-expired-rate-limits.ts";
 import { newId } from "@redflag/contracts";
-import { registrationTokens } from "@redflag/db";
-import { eq } from "drizzle-orm";
+import { rateLimits, registrationTokens } from "@redflag/db";
+import { eq, like, sql } from "drizzle-orm";
+import { clientFrom } from "./harness/addresses.ts";
 import { aptItem, hostFacts, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import {
   apiClient,
@@ -15,7 +18,7 @@ import {
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ rateLimits: { renewPerAgent: { limit: 1000, windowSeconds: 60 } } });
+  server = await startTestServer({ rateLimits: { renewPerAddress: { limit: 1000, windowSeconds: 60 } } });
 }, serverStartTimeout);
 afterAll(async () => {
   await server.stop();
@@ -151,6 +154,71 @@ describe("revocation reaches live access tokens", () => {
       expiresAt: new Date(Date.now() + 3600 * 1000),
     });
     expect((await apiClient(server.url, { token: fair }).agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+  });
+});
+
+describe("renew rate limit", () => {
+  test(
+    "renewals are limited per address: strangers naming R's id cannot throttle R, and leave no rows per id",
+    async () => {
+      const limited = await startTestServer({
+        rateLimits: { renewPerAddress: { limit: 5, windowSeconds: 300 } },
+      });
+      try {
+        const admin = await signIn(limited, "operator");
+        const agent = await registerAgent(limited, admin);
+        const stranger = clientFrom(limited, "203.0.113.66");
+        const codes: string[] = [];
+        for (let attempt = 0; attempt < 30; attempt++) {
+          codes.push(
+            await errorCodeOf(
+              stranger.agent.renew.mutate({ agentId: agent.agentId, refreshToken: newSecretToken("rf_rt_") }),
+            ),
+          );
+        }
+        expect(codes.slice(0, 5)).toEqual(Array(5).fill("UNAUTHORIZED"));
+        expect(codes.slice(5)).toEqual(Array(25).fill("TOO_MANY_REQUESTS"));
+        const rowsBefore = await limited.api.db.select().from(rateLimits);
+        const randomIds = await Promise.all(
+          Array.from({ length: 200 }, () =>
+            errorCodeOf(
+              clientFrom(limited, "203.0.113.67").agent.renew.mutate({
+                agentId: newId("agent"),
+                refreshToken: newSecretToken("rf_rt_"),
+              }),
+            ),
+          ),
+        );
+        expect(new Set(randomIds)).toEqual(new Set(["UNAUTHORIZED", "TOO_MANY_REQUESTS"]));
+        const rowsAfter = await limited.api.db.select().from(rateLimits);
+        expect(rowsAfter.length - rowsBefore.length).toBe(1);
+        // R itself, from its own address, renews as usual.
+        const renewed = await clientFrom(limited, "198.51.100.66").agent.renew.mutate({
+          agentId: agent.agentId,
+          refreshToken: agent.refreshToken,
+        });
+        expect(renewed.refreshToken).toStartWith("rf_rt_");
+      } finally {
+        await limited.stop();
+      }
+    },
+    serverStartTimeout,
+  );
+
+  test("expired counters are deleted, live ones kept", async () => {
+    const rule = { limit: 10, windowSeconds: 60 };
+    await consumeRateLimit(server.api.db, { key: "test-expiry:old", rule, what: "test" });
+    await consumeRateLimit(server.api.db, { key: "test-expiry:live", rule, what: "test" });
+    await server.api.db
+      .update(rateLimits)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(rateLimits.key, "test-expiry:old"));
+    expect(await deleteExpiredRateLimits(server.api.db)).toBeGreaterThanOrEqual(1);
+    const left = await server.api.db
+      .select({ key: rateLimits.key })
+      .from(rateLimits)
+      .where(like(rateLimits.key, "test-expiry:%"));
+    expect(left).toEqual([{ key: "test-expiry:live" }]);
   });
 });
 

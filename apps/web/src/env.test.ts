@@ -58,9 +58,9 @@ describe("parseServerEnv", () => {
     expect(env.config.trustProxy).toBe(true);
     expect(env.initialAdmin).toEqual({ username: "root", password: "long-enough-password" });
     expect(env.config.maxBodyBytes).toBe(1024);
-    expect(env.config.rateLimits.loginPerUser).toEqual({
-      limit: defaultRateLimits.loginPerUser.limit * 100,
-      windowSeconds: defaultRateLimits.loginPerUser.windowSeconds,
+    expect(env.config.rateLimits.loginFailuresPerUserAndAddress).toEqual({
+      limit: defaultRateLimits.loginFailuresPerUserAndAddress.limit * 100,
+      windowSeconds: defaultRateLimits.loginFailuresPerUserAndAddress.windowSeconds,
     });
   });
 

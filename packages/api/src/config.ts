@@ -12,21 +12,29 @@ export type ServerConfig = {
   trustProxy: boolean;
 };
 
+/**
+ * A fixed window allows `limit` attempts per `windowSeconds`. A login backoff allows `limit` failures,
+ * then makes each next attempt wait 1 s, 2 s, 4 s, … after the last failure, at most `windowSeconds`.
+ */
 export type RateLimitRule = { limit: number; windowSeconds: number };
+/** Every key is the caller's address or includes it: no one can spend a limit that guards another. */
 export type RateLimitConfig = {
-  loginPerUser: RateLimitRule;
-  loginPerAddress: RateLimitRule;
+  /** Backoff on failed logins of one username from one address. */
+  loginFailuresPerUserAndAddress: RateLimitRule;
+  /** Backoff on failed logins from one address, whatever the username (password spraying). */
+  loginFailuresPerAddress: RateLimitRule;
   setupPerAddress: RateLimitRule;
   registerPerAddress: RateLimitRule;
-  renewPerAgent: RateLimitRule;
+  renewPerAddress: RateLimitRule;
 };
 
 export const defaultRateLimits: RateLimitConfig = {
-  loginPerUser: { limit: 10, windowSeconds: 300 },
-  loginPerAddress: { limit: 50, windowSeconds: 300 },
+  loginFailuresPerUserAndAddress: { limit: 5, windowSeconds: 900 },
+  loginFailuresPerAddress: { limit: 30, windowSeconds: 900 },
   setupPerAddress: { limit: 20, windowSeconds: 300 },
   registerPerAddress: { limit: 60, windowSeconds: 60 },
-  renewPerAgent: { limit: 30, windowSeconds: 300 },
+  // Many agents may renew through one NAT address; a renewal is a day apart per agent.
+  renewPerAddress: { limit: 120, windowSeconds: 300 },
 };
 
 export const agentAccessTokenSeconds = 24 * 60 * 60;

@@ -3,6 +3,7 @@ import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
 import { expireLeases } from "./services/commands/expire-leases.ts";
+import { deleteExpiredRateLimits } from "./services/rate-limits/delete-expired-rate-limits.ts";
 import { sweepRetention } from "./services/retention/sweep-retention.ts";
 import { ensureServerSecret } from "./services/settings/ensure-server-secret.ts";
 import { createUser } from "./services/users/create-user.ts";
@@ -14,7 +15,7 @@ export type StartOptions = {
   config: Omit<ServerConfig, "secret"> & { secret: string | null };
   /** Creates this admin at start when no admin exists yet (REDFLAG_ADMIN_USER / REDFLAG_ADMIN_PASSWORD). */
   initialAdmin?: { username: string; password: string } | null;
-  /** How often leases that ran out are taken back, in ms; 0 turns the sweep off. */
+  /** How often leases that ran out are taken back and expired rate limit counters deleted, in ms; 0 turns the sweep off. */
   leaseSweepIntervalMs?: number;
 };
 
@@ -47,6 +48,9 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
               console.error("Taking back expired command leases failed:", error);
             });
           void sweepRetention(handle.db);
+          deleteExpiredRateLimits(handle.db).catch((error: unknown) => {
+            console.error("Deleting expired rate limit counters failed:", error);
+          });
         }, sweepMs)
       : null;
   sweeper?.unref?.();

@@ -38,9 +38,11 @@ export const agentRouter = {
     .input(renewInput)
     .output(renewOutput)
     .mutation(async ({ ctx, input }) => {
+      // Keyed by the caller's address, never by the agent id it names: a stranger naming R's id
+      // spends only its own address's allowance, and made-up ids leave no rows behind.
       await consumeRateLimit(ctx.db, {
-        key: `renew:${input.agentId}`,
-        rule: ctx.config.rateLimits.renewPerAgent,
+        key: `renew:${ctx.request.address}`,
+        rule: ctx.config.rateLimits.renewPerAddress,
         what: "token renewal",
       });
       return renewAgentTokens(ctx.db, { ...input, secret: ctx.config.secret });

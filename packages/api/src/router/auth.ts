@@ -2,7 +2,7 @@ import { idSchema } from "@redflag/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { consumeRateLimit } from "../services/rate-limits/consume-rate-limit.ts";
-import { checkCredentials } from "../services/users/log-in.ts";
+import { logIn } from "../services/users/log-in.ts";
 import { hasAnyAdmin, setUpFirstAdmin } from "../services/users/set-up-first-admin.ts";
 import { adminProcedure, publicProcedure } from "../trpc.ts";
 import { passwordSchema, usernameSchema } from "./user-fields.ts";
@@ -35,17 +35,14 @@ export const authRouter = {
     .input(z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }))
     .output(sessionUser)
     .mutation(async ({ ctx, input }) => {
-      await consumeRateLimit(ctx.db, {
-        key: `login-address:${ctx.request.address}`,
-        rule: ctx.config.rateLimits.loginPerAddress,
-        what: "login",
+      const user = await logIn(ctx.db, {
+        ...input,
+        address: ctx.request.address,
+        rules: {
+          perUserAndAddress: ctx.config.rateLimits.loginFailuresPerUserAndAddress,
+          perAddress: ctx.config.rateLimits.loginFailuresPerAddress,
+        },
       });
-      await consumeRateLimit(ctx.db, {
-        key: `login-user:${input.username.toLowerCase()}`,
-        rule: ctx.config.rateLimits.loginPerUser,
-        what: "login",
-      });
-      const user = await checkCredentials(ctx.db, input);
       const { cookie } = await ctx.adminSessions.create(user.id);
       ctx.responseHeaders.append("Set-Cookie", cookie);
       return user;
