@@ -25,9 +25,10 @@ import { agentConfig } from "../agent-bun/test/helpers/agent-config.ts";
 import { AptSandbox } from "../agent-bun/test/package-managers/apt/apt-sandbox.ts";
 import { DnfSandbox } from "../agent-bun/test/package-managers/dnf/dnf-sandbox.ts";
 import { StandIn } from "../agent-bun/test/windows/standins.ts";
-import { runAgent, startDaemon, waitFor } from "../test/agent/agent-process.ts";
+import { runAgent, startDaemon } from "../test/agent/agent-process.ts";
 import { signIn } from "../test/harness/fixtures.ts";
 import { startTestServer } from "../test/harness/server.ts";
+import { waitFor } from "../test/harness/wait-for.ts";
 
 const scanRuns = Number(process.env.BENCH_SCAN_RUNS ?? 7);
 const work = mkdtempSync(join(tmpdir(), "redflag-bench-agent-"));

@@ -3,6 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { collectOutput } from "../harness/process-output.ts";
+import { waitFor } from "../harness/wait-for.ts";
 
 export const agentBinary = resolve(import.meta.dir, "../../dist/agents/redflag-agent-linux-x64");
 
@@ -10,21 +11,6 @@ export function requireAgentBinary(): string {
   if (!existsSync(agentBinary))
     throw new Error(`No agent binary at ${agentBinary}: run \`bun run build:agents\` first`);
   return agentBinary;
-}
-
-/** Polls until `check` returns a value (not undefined/false); fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(100);
-  }
 }
 
 export type AgentRun = { exitCode: number; stdout: string; stderr: string };

@@ -5,6 +5,7 @@ import { agentTargets } from "../../agent-bun/build.ts";
 import { AptSandbox } from "../../agent-bun/test/package-managers/apt/apt-sandbox.ts";
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { apiClient, rawCall } from "../harness/server.ts";
+import { waitFor } from "../harness/wait-for.ts";
 import {
   type Daemon,
   outboxFiles,
@@ -12,7 +13,6 @@ import {
   runAgent,
   startDaemon,
   startRelay,
-  waitFor,
 } from "./agent-process.ts";
 
 /**

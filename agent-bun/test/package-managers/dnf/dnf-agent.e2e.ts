@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { runAgent, startDaemon, waitFor } from "../../../../test/agent/agent-process.ts";
+import { runAgent, startDaemon } from "../../../../test/agent/agent-process.ts";
 import { startNextServer, temporaryDirectory } from "../../../../test/e2e/next-server.ts";
 import { apiClient, rawCall } from "../../../../test/harness/server.ts";
+import { waitFor } from "../../../../test/harness/wait-for.ts";
 import { AptSandbox } from "../apt/apt-sandbox.ts";
 import { DnfSandbox } from "./dnf-sandbox.ts";
 

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitFor } from "../../../../test/harness/wait-for.ts";
 
 // A real Docker engine (Debian's dockerd, started here on its own data root, exec root and socket)
 // and a real registry (Debian's docker-registry) on 127.0.0.1, with images made from the static
@@ -24,20 +25,6 @@ export function freePort(): number {
   const port = server.port;
   server.stop(true);
   return port;
-}
-
-/** Polls `check` until it is true, with a deadline (never a fixed sleep). */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  deadlineMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Stops a child by its pid: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
@@ -87,13 +74,13 @@ export async function startRegistry(options: { htpasswd?: string } = {}): Promis
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => {
+    await waitFor("docker-registry to answer on /v2/", async () => {
       if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}`);
       const response = await fetch(`${url}/v2/`).catch(() => null);
       await response?.body?.cancel();
       // 200 without auth, 401 with htpasswd: either way it answers.
       return response !== null && (response.status === 200 || response.status === 401);
-    }, "docker-registry to answer on /v2/");
+    });
   } catch (error) {
     await stop();
     throw error;
@@ -269,12 +256,12 @@ export async function startEngine(options: { registryMirror?: string } = {}): Pr
   };
   try {
     await waitFor(
+      "dockerd to answer on its socket",
       async () => {
         if (child.exitCode !== null) throw new Error(`dockerd exited with ${child.exitCode}:\n${log()}`);
         const response = await fetch("http://docker/_ping", { unix: socketPath }).catch(() => null);
         return response !== null && (await response.text()) === "OK";
       },
-      "dockerd to answer on its socket",
       60_000,
     );
   } catch (error) {
