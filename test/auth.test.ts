@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sessions } from "@redflag/db";
+import { sql } from "drizzle-orm";
 import { clientFrom } from "./harness/addresses.ts";
+import { migrationsFolder } from "./harness/database.ts";
 import { signIn } from "./harness/fixtures.ts";
 import {
   apiClient,
@@ -88,6 +94,66 @@ describe("admin sessions", () => {
         password: user.password,
       }),
     ).toMatchObject({ username: user.username });
+  });
+
+  test("the sessions table holds only the SHA-256 of the cookie's token", async () => {
+    const user = await signIn(server, "viewer");
+    const token = user.cookie.slice("rf_session=".length);
+    expect(token.length).toBeGreaterThanOrEqual(40);
+    const ids = (await server.api.db.select({ id: sessions.id }).from(sessions)).map((row) => row.id);
+    expect(ids).not.toContain(token);
+    expect(ids.some((id) => id.includes(token) || token.includes(id))).toBe(false);
+    expect(ids).toContain(createHash("sha256").update(token).digest("hex"));
+    await user.client.auth.logout.mutate();
+    expect(
+      (await server.api.db.select({ id: sessions.id }).from(sessions)).map((row) => row.id),
+    ).not.toContain(createHash("sha256").update(token).digest("hex"));
+  });
+
+  test("a session stored by its token before the migration still works after it", async () => {
+    const user = await signIn(server, "viewer");
+    const me = await user.client.auth.me.query();
+    const token = "legacysessiontokenwrittenbylucia0000000000";
+    const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
+    const migration = readFileSync(join(migrationsFolder, "0006_session_hashes.sql"), "utf8");
+    await server.api.db.transaction(async (tx) => {
+      // Only the old row goes through the migration: the others are hashed already.
+      await tx.execute(sql`create temporary table kept_sessions on commit drop as select * from sessions`);
+      await tx.execute(sql`delete from sessions`);
+      await tx.insert(sessions).values({ id: token, userId: me.id, expiresAt });
+      await tx.execute(sql.raw(migration));
+      await tx.execute(sql`insert into sessions select * from kept_sessions`);
+    });
+    const legacy = apiClient(server.url, { cookie: `rf_session=${token}` });
+    expect(await legacy.auth.me.query()).toMatchObject({ username: user.username });
+  });
+
+  test("a cookie-authenticated change needs an Origin of the same scheme, host and port", async () => {
+    const admin = await signIn(server, "admin");
+    const { protocol, hostname, port } = new URL(server.url);
+    const change = (headers: Record<string, string>) =>
+      rawCall(server.url, "settings.set", {
+        type: "mutation",
+        input: { key: "defaultPollIntervalSeconds", value: 300 },
+        headers: { cookie: admin.cookie, ...headers },
+      });
+    expect((await change({ origin: `${protocol}//${hostname}:${port}` })).status).toBe(200);
+    expect((await change({ origin: `https://${hostname}:${port}` })).status).toBe(403);
+    expect((await change({ origin: `${protocol}//${hostname}:${Number(port) + 1}` })).status).toBe(403);
+    expect((await change({ origin: `${protocol}//${hostname}` })).status).toBe(403);
+    expect((await change({ origin: "null" })).status).toBe(403);
+    const missing = await change({});
+    expect(missing.status).toBe(403);
+    expect(JSON.stringify(missing.body)).toContain("Origin header");
+    // Reading needs no Origin, and an API token (never sent by a browser) needs none for changes.
+    expect((await apiClient(server.url, { cookie: admin.cookie }).auth.me.query()).role).toBe("admin");
+    const created = await admin.client.apiTokens.create.mutate({ name: "script", role: "admin" });
+    const script = await rawCall(server.url, "settings.set", {
+      type: "mutation",
+      input: { key: "defaultPollIntervalSeconds", value: 300 },
+      headers: { authorization: `Bearer ${created.token}` },
+    });
+    expect(script.status).toBe(200);
   });
 
   test("logout ends the session", async () => {

@@ -79,7 +79,8 @@ export function apiClient(url: string, credentials: Credentials = {}) {
         url: `${url}/api/trpc`,
         transformer: superjson,
         headers: () => ({
-          ...(credentials.cookie ? { cookie: credentials.cookie } : {}),
+          // A browser sends its page's Origin with every POST; cookie-authenticated changes need it.
+          ...(credentials.cookie ? { cookie: credentials.cookie, origin: new URL(url).origin } : {}),
           ...(credentials.token ? { authorization: `Bearer ${credentials.token}` } : {}),
         }),
       }),

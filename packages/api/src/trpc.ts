@@ -6,6 +6,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import type { AdminActor } from "./actor.ts";
 import type { AdminSessions } from "./auth/admin-sessions.ts";
+import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 
@@ -108,9 +109,9 @@ async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
     const role = hasRole(row.userRole, row.tokenRole) ? row.tokenRole : row.userRole;
     return { type: "api_token", tokenId: row.tokenId, userId: row.userId, role };
   }
-  const sessionId = ctx.adminSessions.readSessionId(ctx.request.cookie);
-  if (!sessionId) return null;
-  const validated = await ctx.adminSessions.validate(sessionId);
+  const sessionToken = ctx.adminSessions.readSessionToken(ctx.request.cookie);
+  if (!sessionToken) return null;
+  const validated = await ctx.adminSessions.validate(sessionToken);
   if (!validated) {
     ctx.responseHeaders.append("Set-Cookie", ctx.adminSessions.blankCookie());
     return null;
@@ -125,16 +126,6 @@ async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
   };
 }
 
-/** A cookie-authenticated change must come from our own pages: refuse cross-site origins. */
-function isForeignOrigin(request: RequestInfo): boolean {
-  if (!request.origin) return false;
-  try {
-    return new URL(request.origin).host !== request.host;
-  } catch {
-    return true;
-  }
-}
-
 /** Admin callers (browser session or API token) holding at least `role`. */
 export function adminProcedure(role: Role) {
   return t.procedure.meta({ access: role }).use(async ({ ctx, type, next }) => {
@@ -142,9 +133,9 @@ export function adminProcedure(role: Role) {
     if (!actor) {
       throw new TRPCError({ code: "UNAUTHORIZED", message: "Log in or send a valid API token" });
     }
-    if (actor.type === "user" && type === "mutation" && isForeignOrigin(ctx.request)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Cross-site request refused" });
-    }
+    // A cookie-authenticated change must come from our own pages (API tokens are not sent by browsers).
+    const refusal = actor.type === "user" && type === "mutation" ? crossSiteRefusal(ctx.request) : null;
+    if (refusal) throw new TRPCError({ code: "FORBIDDEN", message: refusal });
     if (!hasRole(actor.role, role)) {
       throw new TRPCError({
         code: "FORBIDDEN",
