@@ -12,10 +12,14 @@ export type ServerEnv = {
   port: number;
   repositoryRoot: string;
   database: { driver: "postgres"; url: string } | { driver: "pglite"; dataDir: string };
+  /** Embedded database only: commits wait until they are on disk (REDFLAG_DURABLE_COMMITS, default true). */
+  durableCommits: boolean;
   /** Where the data lives, for people reading the log: never contains a password. */
   databaseLocation: string;
   initialAdmin: { username: string; password: string } | null;
   config: StartOptions["config"];
+  /** On SIGTERM/SIGINT: how long requests under way may take before the database is closed. */
+  shutdownGraceMs: number;
 };
 
 const defaultMaxBodyBytes = 5 * 1024 * 1024;
@@ -24,10 +28,14 @@ const defaultVersion = "0.1.0";
 // Blank values (`FOO=` in a compose file) mean "not set".
 const optionalText = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
 
-const booleanFlag = z.preprocess(
-  (value) => (value === "" ? undefined : typeof value === "string" ? value.toLowerCase() : value),
-  z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
-);
+function booleanFlagDefault(defaultValue: "true" | "false") {
+  return z.preprocess(
+    (value) => (value === "" ? undefined : typeof value === "string" ? value.toLowerCase() : value),
+    z.enum(["true", "false"], { error: "must be true or false" }).default(defaultValue),
+  );
+}
+
+const booleanFlag = booleanFlagDefault("false");
 
 function positiveInteger(defaultValue: number) {
   return z.preprocess(
@@ -48,6 +56,9 @@ const environmentSchema = z.object({
       .optional(),
   ),
   REDFLAG_DATA_DIR: optionalText,
+  /** Embedded database: commits wait for fsync (default). `false` is faster but may lose the last commits on power loss. */
+  REDFLAG_DURABLE_COMMITS: booleanFlagDefault("true"),
+  REDFLAG_SHUTDOWN_GRACE_SECONDS: positiveInteger(5),
   REDFLAG_SECRET: optionalText.pipe(
     z.string().min(32, { error: "must be at least 32 characters (or leave it unset)" }).optional(),
   ),
@@ -121,6 +132,8 @@ export function parseServerEnv(
       rateLimits: scaleRateLimits(defaultRateLimits, environment.REDFLAG_RATE_LIMIT_MULTIPLIER ?? 1),
       trustProxy: environment.REDFLAG_TRUST_PROXY === "true",
     },
+    durableCommits: environment.REDFLAG_DURABLE_COMMITS === "true",
+    shutdownGraceMs: environment.REDFLAG_SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }
 

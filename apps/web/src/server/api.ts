@@ -22,11 +22,23 @@ export function getApi(): Promise<ApiRuntime> {
   return store.__redflagApi;
 }
 
+/** Stops the sweeps and closes the database, if the API started (a start under way is awaited first). */
+export async function stopApi(): Promise<void> {
+  const starting = store.__redflagApi;
+  if (!starting) return;
+  const api = await starting.catch(() => null);
+  if (!api) return;
+  await api.server.stop();
+  await api.server.handle.close();
+}
+
 async function startApi(): Promise<ApiRuntime> {
   const env = serverEnv();
   // Opened here rather than by startApiServer so that a failed start (a migration error, say)
   // closes it: the retry must not find PGlite's data directory still held by this process.
-  const handle = await createDatabase(env.database);
+  const handle = await createDatabase(
+    env.database.driver === "pglite" ? { ...env.database, durableCommits: env.durableCommits } : env.database,
+  );
   let server: ApiServer;
   try {
     server = await startApiServer({ database: handle, config: env.config, initialAdmin: env.initialAdmin });

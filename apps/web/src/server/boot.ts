@@ -1,7 +1,12 @@
 import { createServerCaller } from "@redflag/api";
+import { isDataDirectoryLockedError } from "@redflag/db";
 import { InvalidEnvironmentError, type ServerEnv, serverEnv } from "~/env";
-import { type ApiRuntime, getApi } from "~/server/api";
+import { type ApiRuntime, getApi, stopApi } from "~/server/api";
 import { installForwardedForGuard } from "~/server/forwarded-for";
+import { installGracefulShutdown } from "~/server/shutdown";
+
+/** PGlite's close writes a checkpoint; past this the process exits anyway and the next start recovers. */
+const databaseCloseTimeoutMs = 5_000;
 
 /** Starts the API (migrations, first admin) before the first request and says how to reach it. */
 export async function startAtBoot(): Promise<void> {
@@ -15,14 +20,29 @@ export async function startAtBoot(): Promise<void> {
     process.exit(1);
   }
   installForwardedForGuard({ trustProxy: env.config.trustProxy });
+  installGracefulShutdown({
+    graceMs: env.shutdownGraceMs,
+    closeTimeoutMs: databaseCloseTimeoutMs,
+    stopApi,
+  });
 
   let api: ApiRuntime;
   try {
     api = await getApi();
   } catch (error) {
+    if (isDataDirectoryLockedError(error)) {
+      // Another server owns the embedded database: serving beside it would split the data in two.
+      console.error(`[redflag] ${error.message}`);
+      process.exit(1);
+    }
     // A database that is not up yet may be soon: requests retry, /api/health answers 503 meanwhile.
     console.error(`[redflag] Could not start the API (${env.databaseLocation}); requests will retry:`, error);
     return;
+  }
+  if (api.server.handle.lastShutdown === "crash") {
+    console.warn(
+      "[redflag] The embedded database was not closed cleanly last time (killed, or the machine stopped); PostgreSQL replayed its write-ahead log.",
+    );
   }
   const baseUrl = `http://localhost:${env.port}`;
   const login = env.initialAdmin
