@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { reportScanRateLimit } from "@redflag/api/services/scans/report-scan.ts";
+import { maxItemsPerScanner } from "@redflag/contracts";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { errorCodeOf, serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -158,5 +160,81 @@ describe("a scan report delivered twice", () => {
       .mutate({ ...scanReport([aptItem("bash")]), reportId: "../../etc" })
       .catch((cause) => cause);
     expect(error.data.code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("a scan report's changes in the audit log", () => {
+  test("are one event on the agent with counts and ids; each update's history still shows its part", async () => {
+    const { agent, admin } = await setUp();
+    const updateEventsBefore = (await admin.client.audit.list.query({ entityType: "update" })).total;
+    const first = await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("bash"), aptItem("curl"), aptItem("vim")]),
+    );
+    await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("bash", { availableVersion: "1.0-3" }), aptItem("vim", { severity: "important" })]),
+    );
+    // Nothing changes: no event.
+    await agent.client.agent.reportScan.mutate(
+      scanReport([aptItem("bash", { availableVersion: "1.0-3" }), aptItem("vim", { severity: "important" })]),
+    );
+    expect((await admin.client.audit.list.query({ entityType: "update" })).total).toBe(updateEventsBefore);
+    const events = (
+      await admin.client.audit.list.query({ entityType: "agent", entityId: agent.agentId })
+    ).items.filter((event) => event.action === "scan.reconciled");
+    expect(events).toHaveLength(2);
+    const [second, firstEvent] = events;
+    const updates = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    const idOf = (name: string) => {
+      const update = updates.find((candidate) => candidate.packageName === name);
+      if (!update) throw new Error(`missing update ${name}`);
+      return update.id;
+    };
+    const ids = { bash: idOf("bash"), curl: idOf("curl"), vim: idOf("vim") };
+    expect(firstEvent?.actorType).toBe("agent");
+    expect(firstEvent?.after).toMatchObject({
+      scanId: first.scanId,
+      opened: 3,
+      changed: 0,
+      closed: 0,
+      unchanged: 0,
+      updates: { "update.available": [ids.bash, ids.curl, ids.vim].sort() },
+    });
+    expect(second?.after).toMatchObject({
+      opened: 0,
+      changed: 2,
+      closed: 1,
+      unchanged: 0,
+      updates: { "update.changed": [ids.bash, ids.vim].sort(), "update.resolved": [ids.curl] },
+    });
+
+    const history = await admin.client.audit.list.query({ entityType: "update", entityId: ids.curl });
+    expect(history.total).toBe(2);
+    expect(history.items.map((event) => [event.action, event.entityId, event.actorType])).toEqual([
+      ["update.resolved", ids.curl, "agent"],
+      ["update.available", ids.curl, "agent"],
+    ]);
+  });
+});
+
+describe("limits on scan reports", () => {
+  test("a scanner may report at most maxItemsPerScanner items", async () => {
+    const { agent, list } = await setUp();
+    const items = Array.from({ length: maxItemsPerScanner + 1 }, (_, index) => aptItem(`package-${index}`));
+    expect(await errorCodeOf(agent.client.agent.reportScan.mutate(scanReport(items)))).toBe("BAD_REQUEST");
+    expect(await list()).toEqual([]);
+  });
+
+  test("an agent sending reports faster than the limit is refused for a while; others are not", async () => {
+    const { agent, admin } = await setUp();
+    const other = await registerAgent(server, admin);
+    for (let count = 0; count < reportScanRateLimit.limit; count++) {
+      await agent.client.agent.reportScan.mutate(scanReport([aptItem("bash")]));
+    }
+    expect(await errorCodeOf(agent.client.agent.reportScan.mutate(scanReport([aptItem("bash")])))).toBe(
+      "TOO_MANY_REQUESTS",
+    );
+    expect(await other.client.agent.reportScan.mutate(scanReport([aptItem("bash")]))).toMatchObject({
+      opened: 1,
+    });
   });
 });

@@ -144,7 +144,13 @@ export const checkInOutput = z.object({
   serverTime: z.date(),
 });
 
-export const maxItemsPerScanner = 20_000;
+/**
+ * Most items one scanner may report (and one command result may list). A host rarely has more than a
+ * few hundred updates pending, and a distribution upgrade a few thousand; 5,000 keeps one report's
+ * reconciliation well under a second on the embedded database, which serves every caller in turn.
+ * An agent with more sends the most urgent ones first and trims the rest.
+ */
+export const maxItemsPerScanner = 5_000;
 
 export const scanItemSchema = z.object({
   packageName: shortText.min(1),
