@@ -8,6 +8,9 @@ import { createAptInstaller } from "../../../src/package-managers/apt/installer.
 import { createAptScanner } from "../../../src/package-managers/apt/scanner.ts";
 import { AptSandbox } from "./apt-sandbox.ts";
 
+// Builds packages and repositories with the real tools: more than a hook's default 5 s on a busy machine.
+const setUpTimeout = 180_000;
+
 /** Real apt and dpkg on an isolated root with repositories this test builds; no mocks. */
 let sandbox: AptSandbox;
 
@@ -39,7 +42,7 @@ beforeAll(() => {
   rmSync(join(sandbox.repositoryPath("main"), "rf-cacheonly_1.0_all.deb"));
   sandbox.addPackage("main", { name: "rf-cacheonly", version: "1.1" });
   sandbox.publish("main");
-});
+}, setUpTimeout);
 afterAll(() => sandbox?.remove());
 
 function config() {

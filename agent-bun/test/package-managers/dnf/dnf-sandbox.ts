@@ -31,6 +31,23 @@ export type TestAdvisory = {
  * repository (createrepo_c) with advisories in updateinfo.xml (modifyrepo_c), and an install root
  * with its own rpm database. The machine's own rpm database and repositories are never read.
  */
+/** The spec of a noarch test rpm with no files. */
+export function rpmSpec(rpm: TestRpm): string {
+  return [
+    `Name: ${rpm.name}`,
+    `Version: ${rpm.version}`,
+    `Release: ${rpm.release ?? "1"}`,
+    ...(rpm.epoch === undefined ? [] : [`Epoch: ${rpm.epoch}`]),
+    "Summary: RedFlag test package",
+    "License: MIT",
+    "BuildArch: noarch",
+    "%description",
+    "A package built by the RedFlag DNF tests.",
+    "%files",
+    "",
+  ].join("\n");
+}
+
 export class DnfSandbox {
   readonly directory = mkdtempSync(join(tmpdir(), "redflag-dnf-"));
   readonly installRoot = join(this.directory, "root");
@@ -73,22 +90,7 @@ export class DnfSandbox {
   build(rpm: TestRpm): string {
     const release = rpm.release ?? "1";
     const specFile = join(this.directory, "specs", `${rpm.name}-${rpm.version}-${release}.spec`);
-    writeFileSync(
-      specFile,
-      [
-        `Name: ${rpm.name}`,
-        `Version: ${rpm.version}`,
-        `Release: ${release}`,
-        ...(rpm.epoch === undefined ? [] : [`Epoch: ${rpm.epoch}`]),
-        "Summary: RedFlag test package",
-        "License: MIT",
-        "BuildArch: noarch",
-        "%description",
-        "A package built by the RedFlag DNF tests.",
-        "%files",
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(specFile, rpmSpec({ ...rpm, release }));
     run([
       "rpmbuild",
       "-bb",

@@ -4,6 +4,9 @@ import { createDnfScanner } from "../../../src/package-managers/dnf/scanner.ts";
 import { agentConfig, recordProgress, statuses, targetFor } from "../../helpers/agent-config.ts";
 import { DnfSandbox } from "./dnf-sandbox.ts";
 
+// Builds packages and repositories with the real tools: more than a hook's default 5 s on a busy machine.
+const setUpTimeout = 180_000;
+
 // Real dnf4 and rpm (Debian packages dnf, dnf-plugins-core, createrepo-c, rpm) on an isolated root
 // with a repository built here; the machine's own rpm database is never touched.
 
@@ -26,7 +29,7 @@ beforeAll(() => {
     packages: [{ name: "rf-openssl", version: "3.1", epoch: 1 }],
   });
   sandbox.publish();
-});
+}, setUpTimeout);
 
 afterAll(() => sandbox?.remove());
 

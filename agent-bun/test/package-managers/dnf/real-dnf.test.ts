@@ -21,6 +21,10 @@ import {
   updateinfoListArgv,
   upgradeArgv,
 } from "../../../src/package-managers/dnf/index.ts";
+import { rpmSpec } from "./dnf-sandbox.ts";
+
+// Builds packages and repositories with the real tools: more than a hook's default 5 s on a busy machine.
+const setUpTimeout = 180_000;
 
 // Real dnf4 on Debian (apt packages dnf, dnf-plugins-core, createrepo-c, rpm), against a local
 // repository this test builds, in an isolated install root: the machine's own rpm database is never used.
@@ -41,25 +45,9 @@ async function mustRun(argv: string[]): Promise<RunResult> {
   return result;
 }
 
-function spec(name: string, version: string, epoch?: number): string {
-  return [
-    `Name: ${name}`,
-    `Version: ${version}`,
-    "Release: 1",
-    ...(epoch === undefined ? [] : [`Epoch: ${epoch}`]),
-    "Summary: RedFlag test package",
-    "License: MIT",
-    "BuildArch: noarch",
-    "%description",
-    "A package built by the RedFlag DNF tests.",
-    "%files",
-    "",
-  ].join("\n");
-}
-
 async function buildRpm(name: string, version: string, epoch?: number): Promise<string> {
   const specFile = join(directory, "specs", `${name}-${version}.spec`);
-  writeFileSync(specFile, spec(name, version, epoch));
+  writeFileSync(specFile, rpmSpec({ name, version, ...(epoch === undefined ? {} : { epoch }) }));
   await mustRun([
     "rpmbuild",
     "-bb",
@@ -140,7 +128,7 @@ beforeAll(async () => {
   };
   // Kept for the reboot test: installing "dbus" after boot is what needs-restarting looks for.
   writeFileSync(join(directory, "reboot-trigger"), rebootTrigger);
-});
+}, setUpTimeout);
 
 afterAll(() => {
   if (directory !== "") rmSync(directory, { recursive: true, force: true });
