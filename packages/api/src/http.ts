@@ -1,19 +1,43 @@
 import { getErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { isServerFailure, retryAfterSeconds } from "./errors.ts";
 import { appRouter } from "./root.ts";
 import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts";
 
 export const trpcEndpoint = "/api/trpc";
 
-/** The HTTP entry of the API, used by the Next.js route and by tests alike. */
+/** Where a failure is told: the request it answered and the whole error, cause chain and all. */
+export type ServerFailureLog = (
+  error: unknown,
+  details: { requestId: string | null; path: string | undefined },
+) => void;
+
+const logServerFailure: ServerFailureLog = (error, { requestId, path }) => {
+  console.error(`[redflag] request ${requestId ?? "(no id)"} to ${path ?? "/api/trpc"} failed:`, error);
+};
+
+/**
+ * The HTTP entry of the API, used by the Next.js route and by tests alike. Failures (internal errors,
+ * an unreachable database, a value the database refused) go to `onInternalError`, by default the
+ * server log; the client gets only what `errorFormatter` in trpc.ts lets through.
+ */
 export function createTrpcHandler(
   dependencies: ApiDependencies,
-  options: { onInternalError?: (error: unknown) => void } = {},
+  options: { onInternalError?: ServerFailureLog } = {},
 ) {
   const { maxBodyBytes, trustProxy } = dependencies.config;
+  const log = options.onInternalError ?? logServerFailure;
   return async (request: Request): Promise<Response> => {
-    const limited = await limitBody(request, maxBodyBytes);
+    let limited: Request | null;
+    try {
+      limited = await limitBody(request, maxBodyBytes);
+    } catch (error) {
+      // The client went away or sent a broken stream: nothing to answer but that.
+      return trpcErrorResponse(
+        new TRPCError({ code: "BAD_REQUEST", message: "The request body could not be read", cause: error }),
+      );
+    }
     if (!limited) {
       return trpcErrorResponse(
         new TRPCError({
@@ -28,8 +52,16 @@ export function createTrpcHandler(
       router: appRouter,
       createContext: ({ req, resHeaders }) =>
         createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders),
-      onError: ({ error }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error);
+      onError: ({ error, ctx, path }) => {
+        if (isServerFailure(error)) log(error, { requestId: ctx?.requestId ?? null, path });
+      },
+      responseMeta: ({ ctx, errors }) => {
+        const headers = new Headers();
+        if (ctx) headers.set("x-request-id", ctx.requestId);
+        if (errors.some((error) => error.code === "SERVICE_UNAVAILABLE")) {
+          headers.set("retry-after", String(retryAfterSeconds));
+        }
+        return { headers };
       },
     });
   };
@@ -64,9 +96,10 @@ async function limitBody(request: Request, limit: number): Promise<Request | nul
 
 /**
  * An error answered before any procedure runs (the body too large, the API not started), shaped and
- * encoded as the tRPC handler encodes its own, so clients read its message and code.
+ * encoded as the tRPC handler encodes its own, so clients read its message and code. A
+ * SERVICE_UNAVAILABLE answer says when to retry.
  */
-export function trpcErrorResponse(error: TRPCError, headers?: HeadersInit): Response {
+export function trpcErrorResponse(error: TRPCError, extraHeaders?: HeadersInit): Response {
   const config = appRouter._def._config;
   const shape = getErrorShape({
     config,
@@ -76,6 +109,10 @@ export function trpcErrorResponse(error: TRPCError, headers?: HeadersInit): Resp
     input: undefined,
     ctx: undefined,
   });
+  const headers = new Headers(extraHeaders);
+  if (error.code === "SERVICE_UNAVAILABLE" && !headers.has("retry-after")) {
+    headers.set("retry-after", String(retryAfterSeconds));
+  }
   return Response.json(transformTRPCResponse(config, { error: shape }), {
     status: getHTTPStatusCodeFromError(error),
     headers,

@@ -9,6 +9,7 @@ import type { AdminSessions } from "./auth/admin-sessions.ts";
 import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
+import { internalErrorMessage, toClientError } from "./errors.ts";
 
 /** Everything built once at server start and shared by all requests. */
 export type ApiDependencies = {
@@ -31,6 +32,8 @@ export type RequestInfo = {
 
 export type Context = ApiDependencies & {
   request: RequestInfo;
+  /** Names this request in the server log and in the answer to a failure, so the two can be matched. */
+  requestId: string;
   /** Headers added to the response (Set-Cookie). */
   responseHeaders: Headers;
   adminSessions: AdminSessions;
@@ -44,6 +47,7 @@ export function createContext(
   return {
     ...dependencies,
     request,
+    requestId: crypto.randomUUID(),
     responseHeaders,
     adminSessions: request.secure ? dependencies.sessions.secure : dependencies.sessions.plain,
   };
@@ -59,25 +63,39 @@ const t = initTRPC
   .create({
     transformer: superjson,
     isDev: false,
-    errorFormatter({ shape, error }) {
+    // What a client sees of an error: never a database message, SQL, parameters or a stack. An internal
+    // error says only where to look in the server log; the middleware below has mapped the ones a
+    // caller can act on (database unreachable, a value it cannot store) to their own codes.
+    errorFormatter({ shape, error, ctx }) {
       const fields =
         error.cause instanceof ZodError
           ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
           : null;
-      return {
-        ...shape,
-        message: fields
-          ? `Invalid input: ${fields.map((field) => `${field.path || "(input)"}: ${field.message}`).join("; ")}`
-          : shape.message,
-        data: { ...shape.data, fields },
-      };
+      const requestId = ctx?.requestId ?? null;
+      const { stack: _stack, ...data } = shape.data;
+      let message = shape.message;
+      if (fields) {
+        message = `Invalid input: ${fields.map((field) => `${field.path || "(input)"}: ${field.message}`).join("; ")}`;
+      } else if (error.code === "INTERNAL_SERVER_ERROR") {
+        message = internalErrorMessage(requestId);
+      }
+      return { ...shape, message, data: { ...data, fields, requestId } };
     },
   });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.meta({ access: "public" });
+/**
+ * Every procedure's first step: a failure further down (a database error, a bug) becomes the error the
+ * client may see (errors.ts), keeping the original as its cause for the server log.
+ */
+const guardedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const result = await next();
+  return result.ok ? result : { ...result, error: toClientError(result.error, ctx.requestId) };
+});
+
+export const publicProcedure = guardedProcedure.meta({ access: "public" });
 
 function bearerToken(request: RequestInfo): string | null {
   const header = request.authorization;
@@ -128,7 +146,7 @@ async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
 
 /** Admin callers (browser session or API token) holding at least `role`. */
 export function adminProcedure(role: Role) {
-  return t.procedure.meta({ access: role }).use(async ({ ctx, type, next }) => {
+  return guardedProcedure.meta({ access: role }).use(async ({ ctx, type, next }) => {
     const actor = await resolveAdmin(ctx);
     if (!actor) {
       throw new TRPCError({ code: "UNAUTHORIZED", message: "Log in or send a valid API token" });
@@ -147,7 +165,7 @@ export function adminProcedure(role: Role) {
 }
 
 /** Callers holding a valid agent access token; whether the agent still exists is not yet checked. */
-const agentTokenProcedure = t.procedure.meta({ access: "agent" }).use(async ({ ctx, next }) => {
+const agentTokenProcedure = guardedProcedure.meta({ access: "agent" }).use(async ({ ctx, next }) => {
   const token = bearerToken(ctx.request);
   if (!token) throw new TRPCError({ code: "UNAUTHORIZED", message: "Send the agent access token" });
   const check = verifyAccessToken(ctx.config.secret, token, new Date());

@@ -11,23 +11,22 @@ import {
   updateStatusSchema,
 } from "./enums.ts";
 import { idSchema } from "./ids.ts";
+import { int32, nameText, searchText } from "./primitives.ts";
 
 /** Request and response schemas of the admin API, used by the server, the dashboard and scripts. */
 
 export const pageInput = {
-  page: z.number().int().min(1).max(100_000).default(1),
-  pageSize: z.number().int().min(1).max(200).default(50),
+  page: int32().min(1).max(100_000).default(1),
+  pageSize: int32().min(1).max(200).default(50),
 };
 export const sortDirectionSchema = z.enum(["asc", "desc"]);
 export const updateIdsInput = z.object({ updateIds: z.array(idSchema("update")).min(1).max(1000) });
-const tagSchema = z
-  .string()
+const tagSchema = nameText(64)
   .min(1)
-  .max(64)
   .regex(/^[a-zA-Z0-9._:-]+$/, { message: "may contain only letters, digits and . _ : -" });
 
 export const listAgentsInput = z.object({
-  search: z.string().max(200).optional(),
+  search: searchText(200).optional(),
   presence: z.enum(["online", "offline"]).optional(),
   osType: osTypeSchema.optional(),
   tag: tagSchema.optional(),
@@ -80,8 +79,8 @@ export const agentDetailSchema = agentSummarySchema
   });
 export const configureAgentInput = z.object({
   agentId: idSchema("agent"),
-  pollIntervalSeconds: z.number().int().min(5).max(86_400).nullable().optional(),
-  rapidModeMinutes: z.number().int().min(0).max(240).optional(),
+  pollIntervalSeconds: int32().min(5).max(86_400).nullable().optional(),
+  rapidModeMinutes: int32().min(0).max(240).optional(),
   tags: z.array(tagSchema).max(50).optional(),
 });
 export const configureAgentOutput = z.object({
@@ -102,7 +101,7 @@ export const listUpdatesInput = z.object({
   severities: z.array(severitySchema).max(5).optional(),
   packageTypes: z.array(packageTypeSchema).max(5).optional(),
   security: z.boolean().optional(),
-  search: z.string().max(200).optional(),
+  search: searchText(200).optional(),
   sort: z.enum(["packageName", "severity", "firstSeenAt", "hostname"]).default("packageName"),
   direction: sortDirectionSchema.default("asc"),
   ...pageInput,
@@ -197,11 +196,9 @@ export const commandIdInput = z.object({ commandId: idSchema("command") });
 export const cancelCommandOutput = z.object({ id: idSchema("command"), status: commandStatusSchema });
 
 export const createRegistrationTokenInput = z.object({
-  label: z.string().trim().min(1).max(100),
-  seats: z.number().int().min(1).max(10_000).default(1),
-  expiresInHours: z
-    .number()
-    .int()
+  label: nameText(100, { trim: true }).min(1),
+  seats: int32().min(1).max(10_000).default(1),
+  expiresInHours: int32()
     .min(1)
     .max(24 * 365)
     .default(24),
@@ -226,9 +223,9 @@ export function revokedOutput<Kind extends "registrationToken" | "apiToken">(kin
 }
 
 export const createApiTokenInput = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: nameText(100, { trim: true }).min(1),
   role: roleSchema,
-  expiresInDays: z.number().int().min(1).max(3650).nullable().default(90),
+  expiresInDays: int32().min(1).max(3650).nullable().default(90),
 });
 export const apiTokenSchema = z.object({
   id: idSchema("apiToken"),
@@ -272,8 +269,8 @@ export const healthSchema = z.object({
 });
 
 export const listAuditEventsInput = z.object({
-  entityType: z.string().max(64).optional(),
-  entityId: z.string().max(64).optional(),
+  entityType: nameText(64).optional(),
+  entityId: nameText(64).optional(),
   ...pageInput,
 });
 export const auditEventSchema = z.object({
@@ -290,7 +287,7 @@ export const auditEventSchema = z.object({
 
 /** The overview page: fleet state, pending updates and install outcomes over the last `days`. */
 export const dashboardOverviewInput = z.object({
-  days: z.number().int().min(1).max(90).default(14),
+  days: int32().min(1).max(90).default(14),
 });
 const failedCommandSchema = z.object({
   id: idSchema("command"),

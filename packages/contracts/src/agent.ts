@@ -9,76 +9,37 @@ import {
 } from "./enums.ts";
 import { idSchema } from "./ids.ts";
 import { packageMetadataSchemas } from "./package-metadata.ts";
+import {
+  boundedText,
+  int32,
+  jsonRecord,
+  nameText,
+  outputText,
+  safeInteger,
+  timestamp,
+  tokenText,
+} from "./primitives.ts";
 
-/** Printable text of bounded length: what every free-form field from an agent must be. */
-export function boundedText(max: number) {
-  return z
-    .string()
-    .max(max)
-    .refine(hasNoControlCharacters, { message: "must not contain control characters" });
-}
-
-/** Tabs and line breaks are text; every other C0 control character and DEL is not. */
-function isControlCharacter(code: number): boolean {
-  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
-}
-
-function hasNoControlCharacters(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    if (isControlCharacter(text.charCodeAt(index))) return false;
-  }
-  return true;
-}
-
-/**
- * Text from a tool, made fit for `boundedText`: control characters dropped (line breaks too, unless
- * `keepLineBreaks`), cut to `max` characters.
- */
-export function toPrintableText(
-  text: string,
-  max: number,
-  options: { keepLineBreaks?: boolean } = {},
-): string {
-  let printable = "";
-  for (const character of text) {
-    const code = character.charCodeAt(0);
-    if (isControlCharacter(code)) continue;
-    if (!options.keepLineBreaks && (code === 0x0a || code === 0x0d)) continue;
-    printable += character;
-  }
-  return printable.slice(0, max);
-}
-
+/** Checked where the server sends it, not where it was received: lenient, so older rows still answer. */
 const shortText = boundedText(256);
+/** Package names, versions, sources and targets: shown beside each other, so names (primitives.ts). */
+const packageText = nameText(256);
 
-/** Free-form JSON from an agent: bounded, and free of NUL, which Postgres cannot store. */
-export function jsonRecord(maxBytes: number) {
-  return z
-    .record(z.string(), z.unknown())
-    .refine((value) => JSON.stringify(value).length <= maxBytes, {
-      message: `must be at most ${maxBytes} bytes of JSON`,
-    })
-    .refine((value) => !JSON.stringify(value).includes("\\u0000"), {
-      message: "must not contain NUL characters",
-    });
-}
-const versionText = boundedText(256);
-
-export const agentTokenSchema = z.string().min(20).max(512);
+export const agentTokenSchema = tokenText(20, 512);
 
 export const hostFactsSchema = z.object({
-  hostname: boundedText(253).min(1),
+  hostname: nameText(253).min(1),
   osType: osTypeSchema,
-  osName: shortText,
-  osVersion: shortText,
-  architecture: boundedText(32).min(1),
-  agentVersion: boundedText(64).min(1),
-  machineId: boundedText(128).min(1),
+  osName: nameText(256),
+  osVersion: nameText(256),
+  architecture: nameText(32).min(1),
+  agentVersion: nameText(64).min(1),
+  machineId: nameText(128).min(1),
 });
 export type HostFacts = z.infer<typeof hostFactsSchema>;
 
 export const registerInput = z.object({
-  registrationToken: z.string().min(10).max(200),
+  registrationToken: tokenText(10, 200),
   host: hostFactsSchema,
 });
 export const agentTokensSchema = z.object({
@@ -101,17 +62,17 @@ export const renewOutput = agentTokensSchema;
 
 export const metricsSchema = z.object({
   cpuPercent: z.number().min(0).max(100).optional(),
-  memoryUsedBytes: z.number().int().nonnegative().optional(),
-  memoryTotalBytes: z.number().int().nonnegative().optional(),
-  diskUsedBytes: z.number().int().nonnegative().optional(),
-  diskTotalBytes: z.number().int().nonnegative().optional(),
-  uptimeSeconds: z.number().int().nonnegative().optional(),
+  memoryUsedBytes: safeInteger().nonnegative().optional(),
+  memoryTotalBytes: safeInteger().nonnegative().optional(),
+  diskUsedBytes: safeInteger().nonnegative().optional(),
+  diskTotalBytes: safeInteger().nonnegative().optional(),
+  uptimeSeconds: safeInteger().nonnegative().optional(),
   loadAverage: z.array(z.number().nonnegative()).max(3).optional(),
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 
 export const checkInInput = z.object({
-  agentVersion: boundedText(64).min(1),
+  agentVersion: nameText(64).min(1),
   metrics: metricsSchema.default({}),
   rebootRequired: z.boolean().default(false),
 });
@@ -122,8 +83,8 @@ export const commandTargetSchema = z.object({
   packageType: packageTypeSchema,
   packageName: shortText.min(1),
   target: shortText,
-  currentVersion: versionText.nullable(),
-  availableVersion: versionText,
+  currentVersion: shortText.nullable(),
+  availableVersion: shortText,
 });
 export type CommandTarget = z.infer<typeof commandTargetSchema>;
 
@@ -153,18 +114,18 @@ export const checkInOutput = z.object({
 export const maxItemsPerScanner = 5_000;
 
 export const scanItemSchema = z.object({
-  packageName: shortText.min(1),
-  target: shortText.default(""),
-  currentVersion: versionText.nullable(),
-  availableVersion: versionText.min(1),
+  packageName: packageText.min(1),
+  target: packageText.default(""),
+  currentVersion: packageText.nullable(),
+  availableVersion: packageText.min(1),
   severity: severitySchema.default("unknown"),
   security: z.boolean().default(false),
   cves: z
     .array(z.string().regex(/^CVE-\d{4}-\d{4,}$/, { message: "must be a CVE id like CVE-2024-1234" }))
     .max(1000)
     .default([]),
-  source: shortText.nullable().default(null),
-  sizeBytes: z.number().int().nonnegative().nullable().default(null),
+  source: packageText.nullable().default(null),
+  sizeBytes: safeInteger().nonnegative().nullable().default(null),
   metadata: jsonRecord(16 * 1024).default({}),
 });
 export type ScanItem = z.infer<typeof scanItemSchema>;
@@ -222,8 +183,8 @@ export const reportScanInput = z.object({
     .refine((list) => new Set(list.map((scanner) => scanner.packageType)).size === list.length, {
       message: "each package type may appear once per report",
     }),
-  startedAt: z.date(),
-  finishedAt: z.date(),
+  startedAt: timestamp(),
+  finishedAt: timestamp(),
   /** Chosen by the agent once per report: a report delivered twice (an answer lost) is recorded once. */
   reportId: z.uuid().optional(),
 });
@@ -253,7 +214,7 @@ export const maxOutputLength = 64 * 1024;
 export const itemOutcomeSchema = z.object({
   updateId: idSchema("update"),
   status: z.enum(["installed", "failed", "skipped"]),
-  installedVersion: versionText.nullable().default(null),
+  installedVersion: packageText.nullable().default(null),
   message: boundedText(2000).default(""),
 });
 export type ItemOutcome = z.infer<typeof itemOutcomeSchema>;
@@ -261,13 +222,10 @@ export type ItemOutcome = z.infer<typeof itemOutcomeSchema>;
 export const reportResultInput = z.object({
   commandId: idSchema("command"),
   status: z.enum(["succeeded", "failed"]),
-  exitCode: z.number().int().nullable(),
-  output: z
-    .string()
-    .max(maxOutputLength)
-    .refine((text) => !text.includes("\u0000"), { message: "must not contain NUL characters" }),
-  startedAt: z.date(),
-  finishedAt: z.date(),
+  exitCode: int32().nullable(),
+  output: outputText(maxOutputLength),
+  startedAt: timestamp(),
+  finishedAt: timestamp(),
   items: z.array(itemOutcomeSchema).max(maxItemsPerScanner).default([]),
   result: jsonRecord(64 * 1024).default({}),
 });
