@@ -5,6 +5,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
 import { constants } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,9 +55,32 @@ async function main(command) {
   const port = process.env.PORT || "8080";
   if (!/^\d+$/.test(port)) throw new ExitError(`PORT must be a number, got "${port}"`);
   if (!existsSync(nextBinary)) throw new ExitError(`Next.js is not installed at ${nextBinary}`);
+  await ensurePortFree(Number(port));
   return runChild(process.execPath, [nextBinary, "start", "-p", port], {
     cwd: webDirectory,
     env: { ...childEnvironment, PORT: port },
+  });
+}
+
+/** Says in words that the port is taken, and how to pick another, instead of the server's raw EADDRINUSE. */
+function ensurePortFree(port) {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error) => {
+      if (error.code === "EADDRINUSE" || error.code === "EACCES") {
+        const why =
+          error.code === "EADDRINUSE" ? "is already in use by another program" : "needs more privileges";
+        reject(
+          new ExitError(
+            `[quickstart] Port ${port} ${why}. Stop that program, or start RedFlag on another port: PORT=${port === 8081 ? 8082 : 8081} npm start`,
+          ),
+        );
+      } else {
+        reject(new ExitError(`[quickstart] Cannot listen on port ${port}: ${error.message}`));
+      }
+    });
+    probe.once("listening", () => probe.close(() => resolve()));
+    probe.listen(port);
   });
 }
 

@@ -28,14 +28,47 @@ let agentId = "";
 let installCommandId: CommandId;
 const pageErrors: string[] = [];
 
+/** No page may scroll sideways, at any width: long names wrap or are cut short, tables scroll in their card. */
+async function expectNoSidewaysScroll(name: string) {
+  const overflow = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    // The innermost elements reaching past the window's right edge: what is too wide.
+    culprits: [...document.querySelectorAll("body *")]
+      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
+      .filter(
+        (element) =>
+          ![...element.children].some((child) => child.getBoundingClientRect().right > window.innerWidth + 1),
+      )
+      .slice(0, 3)
+      .map(
+        (element) =>
+          `${element.tagName.toLowerCase()}.${element.className}: ${element.textContent?.slice(0, 40)}`,
+      ),
+  }));
+  if (overflow.scrollWidth > overflow.innerWidth) {
+    throw new Error(
+      `${name} scrolls sideways: ${overflow.scrollWidth}px wide in a ${overflow.innerWidth}px window (${overflow.culprits.join("; ")})`,
+    );
+  }
+}
+
 async function shoot(name: string) {
   // Full-page shots of a scrolled page would draw the sticky sidebar halfway down.
   await page.evaluate(() => window.scrollTo(0, 0));
+  await expectNoSidewaysScroll(name);
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+/** On a narrow screen the navigation is folded into a menu: open it first. */
+async function openMenuIfFolded() {
+  const menu = page.getByRole("button", { name: "Menu" });
+  if ((await menu.isVisible()) && (await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
 }
 
 /** Goes to a page through the navigation, as a person would, and waits for its heading. */
 async function navigate(link: string, heading: string = link) {
+  await openMenuIfFolded();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
@@ -49,6 +82,7 @@ async function signIn(credentials: { username: string; password: string }) {
 }
 
 async function signOut() {
+  await openMenuIfFolded();
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
 }
@@ -195,6 +229,10 @@ describe("the dashboard in Chromium", () => {
                 availableVersion: "5.14.0-503",
                 severity: "moderate",
               }),
+              // More than a page of updates, to select every one matching a filter, not only the page.
+              ...Array.from({ length: 55 }, (_, index) =>
+                aptItem(`zz-lib-${String(index).padStart(2, "0")}`, { severity: "low" }),
+              ),
             ],
           },
         ],
@@ -220,7 +258,29 @@ describe("the dashboard in Chromium", () => {
       await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
       await page.getByText("Reboot required").first().waitFor();
       await page.getByRole("button", { name: "Scan now" }).waitFor();
+      // The agent answers "not supported" to reboot and agent update: no button offers them.
+      expect(await page.getByRole("button", { name: /Reboot|Update agent/ }).count()).toBe(0);
       await shoot("06-agent-detail");
+
+      // Removing a machine asks first, naming it and what goes.
+      await page.getByRole("button", { name: "Remove…" }).click();
+      const confirm = page.getByRole("dialog");
+      await confirm.getByRole("heading", { name: "Remove web-01?" }).waitFor();
+      await confirm.getByText("its updates and command history go too").waitFor();
+      await shoot("06b-confirm-remove");
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      await confirm.waitFor({ state: "detached" });
+
+      // Tags are edited here and filter the agents list.
+      await page.getByLabel("Tags, separated by commas").fill("web, production");
+      await page.getByRole("button", { name: "Save tags" }).click();
+      await page.getByRole("definition").filter({ hasText: "production, web" }).waitFor();
+      await navigate("Agents");
+      await page.getByRole("searchbox", { name: "Tag" }).fill("production");
+      await page.getByRole("row").filter({ hasText: "db-01" }).waitFor({ state: "detached" });
+      await page.getByRole("row").filter({ hasText: "web-01" }).waitFor();
+      await page.getByRole("searchbox", { name: "Tag" }).fill("not a tag!");
+      await page.getByText("Tag may contain only letters, digits and . _ : -").waitFor();
     },
     stepTimeout,
   );
@@ -293,6 +353,12 @@ describe("the dashboard in Chromium", () => {
       });
       await dialog.getByText("openssl-provider-legacy").waitFor();
       await shoot("09-install-preview");
+      // Closing and reopening the dialog for the same updates keeps the preview: no second dry run.
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      await bulk.getByRole("button", { name: "Install…" }).click();
+      await dialog.getByText("openssl-provider-legacy").waitFor();
+      expect(await dialog.getByText("Waiting for web-01 to run the dry run…").count()).toBe(0);
       await dialog.getByRole("button", { name: "Confirm install" }).click();
       await dialog.getByText("Install queued").waitFor();
       installCommandId = idSchema("command").parse(
@@ -300,6 +366,22 @@ describe("the dashboard in Chromium", () => {
       );
       await dialog.getByRole("button", { name: "Close" }).click();
       await page.getByRole("row").filter({ hasText: "openssl" }).waitFor({ state: "detached" });
+
+      // "Select all" can take every update the filter matches, not only the 50 on this page.
+      await page.goto(`${server.url}/updates?packageType=dnf`);
+      await page.getByRole("row").filter({ hasText: "zz-lib-00" }).waitFor();
+      await page.getByLabel("Select every update on this page").check();
+      await bulk.getByText("50 selected").waitFor();
+      await bulk.getByRole("button", { name: "Select all 56 matching" }).click();
+      await bulk.getByText("All 56 matching updates selected").waitFor();
+      await shoot("09b-updates-all-matching");
+      await bulk.getByRole("button", { name: "Approve" }).click();
+      await page.getByText("Approved 56 updates.").waitFor();
+
+      // A refused input is told in words, not in the validator's.
+      await page.getByLabel("Search").fill("x".repeat(201));
+      await page.getByText("Search is too long (at most 200 characters)").waitFor();
+      await shoot("09c-updates-validation");
     },
     stepTimeout,
   );
@@ -354,7 +436,11 @@ describe("the dashboard in Chromium", () => {
       await row.getByRole("link", { name: "Install" }).click();
       await page.getByText("Setting up openssl (3.0.15-1~deb12u1)").waitFor();
       await page.getByRole("heading", { name: "Attempt 1" }).waitFor();
-      await page.getByRole("button", { name: "Roll back" }).waitFor();
+      await page.getByRole("button", { name: "Roll back" }).click();
+      const confirm = page.getByRole("dialog");
+      await confirm.getByRole("heading", { name: "Roll back 2 updates on web-01?" }).waitFor();
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      await confirm.waitFor({ state: "detached" });
       await shoot("11-command-detail");
 
       await navigate("Updates");
@@ -393,6 +479,52 @@ describe("the dashboard in Chromium", () => {
       await navigate("Overview");
       await page.locator("figcaption").getByText("1 succeeded").waitFor();
       await shoot("14-overview");
+
+      // An unknown address or id: a real not-found page, inside the dashboard's frame.
+      await page.goto(`${server.url}/no-such-page`);
+      await page.getByRole("heading", { level: 1, name: "This page does not exist" }).waitFor();
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      await page.goto(`${server.url}/agents/agt_00000000000000000000000000`);
+      await page.getByRole("heading", { level: 1, name: "This agent does not exist" }).waitFor();
+      await shoot("14b-not-found");
+    },
+    stepTimeout,
+  );
+
+  test(
+    "every page works 390 px wide: a menu instead of the sidebar, stacked cards, no sideways scrolling",
+    async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${server.url}/`);
+      await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+      await shoot("m01-overview");
+      await openMenuIfFolded();
+      await shoot("m02-menu");
+      const pages: [string, string, string][] = [
+        ["Agents", "Agents", "m03-agents"],
+        ["Updates", "Updates", "m05-updates"],
+        ["Commands", "Commands", "m06-commands"],
+        ["Add agent", "Add agent", "m08-add-agent"],
+        ["Settings", "Settings", "m09-settings"],
+        ["Server health", "Server health", "m10-health"],
+      ];
+      for (const [link, heading, name] of pages) {
+        await navigate(link, heading);
+        await page.waitForFunction(() => !document.body.innerText.includes("Loading"));
+        await shoot(name);
+      }
+      await page.goto(`${server.url}/agents/${agentId}`);
+      await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
+      await page.waitForFunction(() => !document.body.innerText.includes("Loading"));
+      await shoot("m04-agent-detail");
+      await page.goto(`${server.url}/commands/${installCommandId}`);
+      await page.getByRole("heading", { name: "Attempt 1" }).waitFor();
+      await shoot("m07-command-detail");
+      await page.goto(`${server.url}/updates?status=all`);
+      await page.getByLabel("Select every update on this page").check();
+      await page.getByRole("region", { name: "Selected updates" }).waitFor();
+      await shoot("m05b-updates-selected");
+      await page.setViewportSize({ width: 1440, height: 900 });
     },
     stepTimeout,
   );

@@ -7,8 +7,12 @@ import type { z } from "zod";
 import { formatDateTime, formatRelative } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { CopyButton } from "./copy-button";
-import { RequireRole, useCan } from "./session";
-import { EmptyState, Loading, MutationStatus, PageHeader, QueryError, StatusBadge } from "./ui";
+import { useCan } from "./session";
+import { EmptyState, MutationStatus, PageHeader, StatusBadge } from "./ui/basics";
+import { DataTable } from "./ui/data-table";
+import { QueryState } from "./ui/query-state";
+import { RevokeButton } from "./ui/revoke-button";
+import { Untrusted } from "./ui/text";
 
 type CreatedToken = z.infer<typeof createdRegistrationTokenSchema>;
 
@@ -142,7 +146,7 @@ function InstallCommands({ token, server }: { token: CreatedToken; server: strin
       <h2 id="install-title">Install commands for “{token.label}”</h2>
       <p>
         This token is shown once. It registers up to {token.seats} machine{token.seats === 1 ? "" : "s"} until{" "}
-        {formatDateTime(token.expiresAt)}.
+        {formatDateTime(token.expiresAt)} ({formatRelative(token.expiresAt)}).
       </p>
       <div className="token-line">
         <span>Token</span>
@@ -166,6 +170,7 @@ function InstallCommands({ token, server }: { token: CreatedToken; server: strin
 function RegistrationTokens() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const canRevoke = useCan("operator");
   const tokens = useQuery({ ...trpc.registrationTokens.list.queryOptions(), refetchInterval: 15_000 });
   const revoke = useMutation(
     trpc.registrationTokens.revoke.mutationOptions({
@@ -175,67 +180,58 @@ function RegistrationTokens() {
   return (
     <section className="card" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Registration tokens</h2>
-      {tokens.isPending ? <Loading what="tokens" /> : null}
-      {tokens.isError ? <QueryError error={tokens.error} retry={() => tokens.refetch()} /> : null}
-      {tokens.data && tokens.data.length === 0 ? <EmptyState title="No registration tokens yet" /> : null}
-      {tokens.data && tokens.data.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Token</th>
-                <th scope="col">Seats used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <RequireRole atLeast="operator">
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </RequireRole>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((token) => (
-                <tr key={token.id}>
-                  <td>{token.label}</td>
-                  <td className="mono">{token.displayPrefix}</td>
-                  <td>
-                    {token.seatsUsed} / {token.seats}
-                  </td>
-                  <td className="nowrap" title={formatDateTime(token.expiresAt)}>
-                    {formatRelative(token.expiresAt)}
-                  </td>
-                  <td>
-                    {token.revokedAt ? (
-                      <StatusBadge value="cancelled" label="Revoked" />
-                    ) : token.usable ? (
-                      <StatusBadge value="succeeded" label="Usable" />
-                    ) : (
-                      <StatusBadge value="rejected" label="Used up or expired" />
-                    )}
-                  </td>
-                  <RequireRole atLeast="operator">
-                    <td>
-                      {token.revokedAt ? null : (
-                        <button
-                          type="button"
-                          className="button small"
-                          disabled={revoke.isPending}
-                          onClick={() => revoke.mutate({ tokenId: token.id })}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </RequireRole>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QueryState query={tokens} what="tokens">
+        {(data) =>
+          data.length === 0 ? (
+            <EmptyState title="No registration tokens yet" />
+          ) : (
+            <DataTable
+              rows={data}
+              rowKey={(token) => token.id}
+              columns={[
+                { key: "label", header: "Label", cell: (token) => <Untrusted text={token.label} /> },
+                { key: "token", header: "Token", className: "mono", cell: (token) => token.displayPrefix },
+                {
+                  key: "seats",
+                  header: "Seats used",
+                  cell: (token) => `${token.seatsUsed} / ${token.seats}`,
+                },
+                {
+                  key: "expires",
+                  header: "Expires",
+                  className: "nowrap",
+                  cell: (token) => (
+                    <span title={formatDateTime(token.expiresAt)}>{formatRelative(token.expiresAt)}</span>
+                  ),
+                },
+                { key: "state", header: "State", cell: TokenState },
+                canRevoke && {
+                  key: "actions",
+                  header: <span className="visually-hidden">Actions</span>,
+                  cell: (token) =>
+                    token.revokedAt ? null : (
+                      <RevokeButton
+                        revokedAt={null}
+                        pending={revoke.isPending}
+                        onRevoke={() => revoke.mutate({ tokenId: token.id })}
+                      />
+                    ),
+                },
+              ]}
+            />
+          )
+        }
+      </QueryState>
       <MutationStatus error={revoke.error} success={false} />
     </section>
+  );
+}
+
+function TokenState(token: { revokedAt: Date | null; usable: boolean }) {
+  if (token.revokedAt) return <StatusBadge value="cancelled" label="Revoked" />;
+  return token.usable ? (
+    <StatusBadge value="succeeded" label="Usable" />
+  ) : (
+    <StatusBadge value="rejected" label="Used up or expired" />
   );
 }

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { type ReactNode, Suspense, useEffect } from "react";
+import { type ReactNode, Suspense, useEffect, useState } from "react";
 import { isUnauthorized, messageOf } from "~/trpc/errors";
 import { useTRPC } from "~/trpc/react";
 import { LogoutButton } from "./logout-button";
@@ -32,6 +32,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const me = useQuery({ ...trpc.auth.me.queryOptions(), refetchInterval: 60_000 });
   const signedOut = isUnauthorized(me.error);
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page closes the menu
+  useEffect(() => setMenuOpen(false), [pathname]);
 
   useEffect(() => {
     if (signedOut) router.replace("/login");
@@ -63,12 +66,24 @@ export function AppShell({ children }: { children: ReactNode }) {
         <a className="skip-link" href="#content">
           Skip to content
         </a>
-        <nav className="sidebar" aria-label="Main">
-          <p className="brand">
-            <span className="brand-mark" aria-hidden="true" />
-            RedFlag
-          </p>
-          <ul>
+        <nav className="sidebar" aria-label="Main" data-open={menuOpen}>
+          <div className="sidebar-top">
+            <p className="brand">
+              <span className="brand-mark" aria-hidden="true" />
+              RedFlag
+            </p>
+            {/* Narrow screens fold the navigation into this menu. */}
+            <button
+              type="button"
+              className="button menu-button"
+              aria-expanded={menuOpen}
+              aria-controls="main-navigation"
+              onClick={() => setMenuOpen((open) => !open)}
+            >
+              Menu
+            </button>
+          </div>
+          <ul id="main-navigation">
             {navigation.map((item) => (
               <li key={item.href}>
                 <Link
@@ -83,7 +98,10 @@ export function AppShell({ children }: { children: ReactNode }) {
           </ul>
           <div className="sidebar-user">
             <span>
-              <strong>{me.data.username}</strong> <span className="badge">{me.data.role}</span>
+              <strong>
+                <bdi>{me.data.username}</bdi>
+              </strong>{" "}
+              <span className="badge">{me.data.role}</span>
             </span>
             <LogoutButton />
           </div>

@@ -1,15 +1,19 @@
 "use client";
 
-import { type CommandId, rollbackPackageTypes } from "@redflag/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { CommandId } from "@redflag/contracts";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { formatDateTime, formatElapsed, humanize, packageTypeLabel } from "~/lib/format";
+import { formatDateTime, formatElapsed, humanize } from "~/lib/format";
+import { isNotFound } from "~/trpc/errors";
 import { useTRPC } from "~/trpc/react";
+import { CommandActions } from "./command-actions";
+import { CommandLog, CommandTargets } from "./command-sections";
 import { isActive } from "./commands-table";
 import { DryRunDependencies } from "./dry-run-dependencies";
+import { NotFound } from "./not-found";
 import { RequireRole } from "./session";
-import { Loading, MutationStatus, PageHeader, ProgressBar, QueryError, StatusBadge } from "./ui";
+import { Loading, PageHeader, ProgressBar, QueryError, StatusBadge } from "./ui/basics";
+import { Fact } from "./ui/facts";
 
 export function CommandDetailView({ commandId }: { commandId: CommandId }) {
   const trpc = useTRPC();
@@ -23,6 +27,8 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
   });
 
   if (command.isPending) return <Loading what="the command" />;
+  if (isNotFound(command.error))
+    return <NotFound what="command" backHref="/commands" backLabel="all commands" />;
   if (command.isError) {
     return (
       <>
@@ -32,8 +38,6 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
     );
   }
   const data = command.data;
-  const attempts = [...new Set(data.logs.map((log) => log.attempt))].sort((a, b) => a - b);
-  const outcomes = new Map((data.itemOutcomes ?? []).map((outcome) => [outcome.updateId, outcome]));
 
   return (
     <>
@@ -51,7 +55,7 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
         }
       />
       <RequireRole atLeast="operator">
-        <CommandActions command={data} />
+        <CommandActions command={data} hostname={agent.data?.hostname ?? data.agentId} />
       </RequireRole>
       <section className="card" aria-labelledby="timing-title">
         <h2 id="timing-title">Status and timings</h2>
@@ -93,66 +97,7 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
         </dl>
       </section>
 
-      {data.targets.length > 0 ? (
-        <section className="card" aria-labelledby="targets-title">
-          <h2 id="targets-title">Updates</h2>
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Package</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.targets.map((target) => {
-                  const outcome = outcomes.get(target.updateId);
-                  return (
-                    <tr key={target.updateId}>
-                      <td>
-                        {target.packageName}
-                        {target.target ? <span className="muted"> ({target.target})</span> : null}
-                      </td>
-                      <td>{packageTypeLabel(target.packageType)}</td>
-                      <td className="mono">
-                        {data.type === "rollback"
-                          ? `${target.availableVersion} → ${target.currentVersion ?? "?"}`
-                          : `${target.currentVersion ?? "—"} → ${target.availableVersion}`}
-                      </td>
-                      <td>
-                        {outcome ? (
-                          <>
-                            <StatusBadge
-                              value={
-                                outcome.status === "skipped"
-                                  ? "cancelled"
-                                  : outcome.status === "installed"
-                                    ? "succeeded"
-                                    : "failed"
-                              }
-                              label={humanize(outcome.status)}
-                            />
-                            {outcome.installedVersion ? (
-                              <span className="mono"> {outcome.installedVersion}</span>
-                            ) : null}
-                            {outcome.message ? (
-                              <div className="muted small-text">{outcome.message}</div>
-                            ) : null}
-                          </>
-                        ) : (
-                          <span className="muted">{isActive(data.status) ? "waiting" : "none reported"}</span>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        </section>
-      ) : null}
+      {data.targets.length > 0 ? <CommandTargets command={data} /> : null}
 
       {data.type === "dry_run" && !isActive(data.status) ? (
         <section className="card" aria-labelledby="dry-run-title">
@@ -161,138 +106,7 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
         </section>
       ) : null}
 
-      <section className="card" aria-labelledby="log-title">
-        <h2 id="log-title">Log by attempt</h2>
-        {attempts.length === 0 ? (
-          <p className="muted">
-            Nothing yet: the agent takes the command at its next check-in
-            {agent.data ? ` (every ${agent.data.effectivePollIntervalSeconds} s)` : ""}.
-          </p>
-        ) : (
-          attempts.map((attempt) => (
-            <div key={attempt} className="attempt">
-              <h3>Attempt {attempt}</h3>
-              <ol className="log">
-                {data.logs
-                  .filter((log) => log.attempt === attempt)
-                  .map((log) => (
-                    <li key={log.id}>
-                      <time className="muted mono" dateTime={log.createdAt.toISOString()}>
-                        {formatDateTime(log.createdAt)}
-                      </time>{" "}
-                      <span className="log-kind">{humanize(log.kind)}</span>
-                      {log.percent !== null && log.kind === "progress" ? ` ${Math.round(log.percent)}%` : ""}{" "}
-                      {log.message}
-                    </li>
-                  ))}
-              </ol>
-            </div>
-          ))
-        )}
-      </section>
-
-      <section className="card" aria-labelledby="output-title">
-        <h2 id="output-title">Output</h2>
-        {data.output ? (
-          <pre className="output">{data.output}</pre>
-        ) : (
-          <p className="muted">
-            {isActive(data.status) ? "The agent has not reported a result yet." : "No output."}
-          </p>
-        )}
-      </section>
+      <CommandLog command={data} pollIntervalSeconds={agent.data?.effectivePollIntervalSeconds ?? null} />
     </>
-  );
-}
-
-function Fact({ label, value }: { label: string; value: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </div>
-  );
-}
-
-type CommandDetail = {
-  id: CommandId;
-  type: string;
-  status: string;
-  targets: { packageType: string; currentVersion: string | null }[];
-};
-
-function CommandActions({ command }: { command: CommandDetail }) {
-  const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.commands.pathKey() });
-  const retry = useMutation(
-    trpc.commands.retry.mutationOptions({
-      onSuccess: async (created) => {
-        await refresh();
-        router.push(`/commands/${created.id}`);
-      },
-    }),
-  );
-  const cancel = useMutation(trpc.commands.cancel.mutationOptions({ onSuccess: refresh }));
-  const rollback = useMutation(
-    trpc.commands.rollback.mutationOptions({
-      onSuccess: async (created) => {
-        await refresh();
-        router.push(`/commands/${created.id}`);
-      },
-    }),
-  );
-  const canRetry = ["failed", "timed_out", "cancelled"].includes(command.status);
-  const canCancel = command.status === "pending" || command.status === "sent";
-  const canRollback =
-    command.type === "install" &&
-    (command.status === "succeeded" || command.status === "failed") &&
-    command.targets.some(
-      (target) =>
-        target.currentVersion !== null &&
-        (rollbackPackageTypes as readonly string[]).includes(target.packageType),
-    );
-  if (!canRetry && !canCancel && !canRollback) return null;
-  return (
-    <section className="card actions-card" aria-label="Actions">
-      <div className="action-row">
-        {canRetry ? (
-          <button
-            type="button"
-            className="button primary"
-            disabled={retry.isPending}
-            onClick={() => retry.mutate({ commandId: command.id })}
-          >
-            Retry
-          </button>
-        ) : null}
-        {canCancel ? (
-          <button
-            type="button"
-            className="button danger-outline"
-            disabled={cancel.isPending}
-            onClick={() => cancel.mutate({ commandId: command.id })}
-          >
-            Cancel
-          </button>
-        ) : null}
-        {canRollback ? (
-          <button
-            type="button"
-            className="button"
-            disabled={rollback.isPending}
-            onClick={() => rollback.mutate({ commandId: command.id })}
-          >
-            Roll back
-          </button>
-        ) : null}
-      </div>
-      <MutationStatus
-        error={retry.error ?? cancel.error ?? rollback.error}
-        success={cancel.isSuccess}
-        successText="Cancelled."
-      />
-    </section>
   );
 }

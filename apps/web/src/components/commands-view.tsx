@@ -6,7 +6,7 @@ import { humanize } from "~/lib/format";
 import { oneOf, pageOf, useUrlState } from "~/lib/search-params";
 import { useTRPC } from "~/trpc/react";
 import { CommandsTable, isActive } from "./commands-table";
-import { EmptyState, Loading, PageHeader, Pagination, QueryError } from "./ui";
+import { EmptyState, Loading, PageHeader, Pagination, QueryError } from "./ui/basics";
 
 const pageSize = 50;
 

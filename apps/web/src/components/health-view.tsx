@@ -1,12 +1,19 @@
 "use client";
 
+import type { serverActivityOutput } from "@redflag/contracts";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { formatDateTime, formatDuration, formatRelative } from "~/lib/format";
+import type { z } from "zod";
+import { formatDateTime, formatDuration, formatRelative, plural } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
-import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui";
+import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui/basics";
+import { type Column, DataTable } from "./ui/data-table";
+import { QueryState } from "./ui/query-state";
+import { Untrusted } from "./ui/text";
 
 const stuckAfterMs = 3_600_000;
+/** A command that failed this recently keeps the page from calling the server healthy. */
+const failedCommandWindowMs = 3_600_000;
 
 export function HealthView() {
   const trpc = useTRPC();
@@ -30,6 +37,14 @@ export function HealthView() {
   if (settings.data?.healthWarnOfflineAgents && data.agents && data.agents.offline > 0) {
     warnings.push(
       `${data.agents.offline} of ${data.agents.total} agents are offline (no check-in for 3 poll intervals).`,
+    );
+  }
+  const failedLastHour = (activity.data?.recentErrors ?? []).filter(
+    (error) => error.source === "command" && Date.now() - error.at.getTime() < failedCommandWindowMs,
+  );
+  if (failedLastHour.length > 0) {
+    warnings.push(
+      `${plural(failedLastHour.length, "command")} failed in the last hour; the latest on ${failedLastHour[0]?.hostname}: ${failedLastHour[0]?.message}`,
     );
   }
   const oldest = activity.data?.oldestPendingCommandAt;
@@ -99,55 +114,53 @@ export function HealthView() {
       </section>
       <section className="card" aria-labelledby="errors-title">
         <h2 id="errors-title">Recent errors (last 24 hours)</h2>
-        {activity.isPending ? <Loading what="recent errors" /> : null}
-        {activity.isError ? <QueryError error={activity.error} retry={() => activity.refetch()} /> : null}
-        {activity.data && activity.data.recentErrors.length === 0 ? (
-          <EmptyState title="No errors">
-            No failed commands or scanner errors in the last 24 hours.
-          </EmptyState>
-        ) : null}
-        {activity.data && activity.data.recentErrors.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">What happened</th>
-                </tr>
-              </thead>
-              <tbody>
-                {activity.data.recentErrors.map((error) => (
-                  <tr
-                    key={`${error.source}-${error.commandId ?? error.agentId}-${error.at.toISOString()}-${error.message}`}
-                  >
-                    <td className="nowrap" title={formatDateTime(error.at)}>
-                      {formatRelative(error.at)}
-                    </td>
-                    <td>
-                      <StatusBadge
-                        value={error.source === "command" ? "failed" : "important"}
-                        label={error.source}
-                      />
-                    </td>
-                    <td>
-                      <Link href={`/agents/${error.agentId}`}>{error.hostname}</Link>
-                    </td>
-                    <td>
-                      {error.commandId ? (
-                        <Link href={`/commands/${error.commandId}`}>{error.message}</Link>
-                      ) : (
-                        error.message
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+        <QueryState query={activity} what="recent errors">
+          {(data) =>
+            data.recentErrors.length === 0 ? (
+              <EmptyState title="No errors">
+                No failed commands or scanner errors in the last 24 hours.
+              </EmptyState>
+            ) : (
+              <DataTable columns={errorColumns} rows={data.recentErrors} rowKey={errorKey} />
+            )
+          }
+        </QueryState>
       </section>
     </>
   );
 }
+
+type RecentError = z.infer<typeof serverActivityOutput>["recentErrors"][number];
+const errorKey = (error: RecentError) =>
+  `${error.source}-${error.commandId ?? error.agentId}-${error.at.toISOString()}-${error.message}`;
+const errorColumns: Column<RecentError>[] = [
+  {
+    key: "when",
+    header: "When",
+    className: "nowrap",
+    cell: (error) => <span title={formatDateTime(error.at)}>{formatRelative(error.at)}</span>,
+  },
+  {
+    key: "source",
+    header: "Source",
+    cell: (error) => (
+      <StatusBadge value={error.source === "command" ? "failed" : "important"} label={error.source} />
+    ),
+  },
+  {
+    key: "host",
+    header: "Host",
+    cell: (error) => (
+      <Link href={`/agents/${error.agentId}`}>
+        <Untrusted text={error.hostname} />
+      </Link>
+    ),
+  },
+  {
+    key: "what",
+    header: "What happened",
+    className: "wrap",
+    cell: (error) =>
+      error.commandId ? <Link href={`/commands/${error.commandId}`}>{error.message}</Link> : error.message,
+  },
+];

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { formatCount, formatRelative, humanize, packageTypeLabel } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { InstallsChart } from "./installs-chart";
-import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui";
+import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui/basics";
 
 export function OverviewView() {
   const trpc = useTRPC();
@@ -81,11 +81,11 @@ export function OverviewView() {
               {data.recentFailures.map((failure) => (
                 <li key={failure.id}>
                   <Link href={`/commands/${failure.id}`}>
-                    {humanize(failure.type)} on {failure.hostname}
+                    {humanize(failure.type)} on <bdi>{failure.hostname}</bdi>
                   </Link>{" "}
                   <StatusBadge value={failure.status} />{" "}
                   <span className="muted">{formatRelative(failure.finishedAt)}</span>
-                  {failure.message ? <div className="muted small-text">{failure.message}</div> : null}
+                  {failure.message ? <div className="muted small-text wrap">{failure.message}</div> : null}
                 </li>
               ))}
             </ul>

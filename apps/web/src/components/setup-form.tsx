@@ -23,11 +23,13 @@ export function SetupForm() {
   );
   const [mismatch, setMismatch] = useState(false);
   const setupDone = status.data?.needsSetup === false;
+  const me = useQuery({ ...trpc.auth.me.queryOptions(), enabled: setupDone, retry: false });
 
   useEffect(() => {
-    // Setup happens once; afterwards this page only points to the login.
-    if (setupDone && !setup.isSuccess) router.replace("/login");
-  }, [setupDone, setup.isSuccess, router]);
+    // Setup happens once; afterwards this page points a signed-in admin home, anyone else to the login.
+    if (!setupDone || setup.isSuccess || me.isPending) return;
+    router.replace(me.data ? "/" : "/login");
+  }, [setupDone, setup.isSuccess, me.isPending, me.data, router]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

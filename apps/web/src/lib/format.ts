@@ -6,7 +6,8 @@ const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60],
   ["second", 1],
 ];
-const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+// "in 1 day", never "tomorrow": an expiry reads the same in the form that set it and the list that shows it.
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "always" });
 
 /** "3 minutes ago", "in 5 minutes"; "never" for a missing date. */
 export function formatRelative(date: Date | null | undefined, now: number = Date.now()): string {

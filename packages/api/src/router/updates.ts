@@ -51,6 +51,12 @@ export const updatesRouter = {
     .mutation(({ ctx, input }) =>
       decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "approved" }),
     ),
+  rejectMatching: adminProcedure("operator")
+    .input(changeMatchingUpdatesInput)
+    .output(changedCountOutput)
+    .mutation(({ ctx, input }) =>
+      decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "rejected" }),
+    ),
   installMatching: adminProcedure("operator")
     .input(changeMatchingUpdatesInput)
     .output(installMatchingUpdatesOutput)
