@@ -103,10 +103,10 @@ describe("the compiled agent against the production server", () => {
     const rows = scan.stdout.split("\n");
     expect(scan.stdout).not.toMatch(/\bType\b|\bSeverity\b/);
     expect(rows.find((row) => row.includes("rf-openssl"))).toMatch(
-      /^\s*rf-openssl\s*│\s*3\.0\.15-1~deb12u1\s*│\s*3\.0\.15-1~deb12u1\+deb12u1\s*│\s*yes\s*│\s*Debian-Security:bookworm-security/,
+      /^│\s*rf-openssl\s*│\s*3\.0\.15-1~deb12u1\s*│\s*3\.0\.15-1~deb12u1\+deb12u1\s*│\s*yes\s*│\s*Debian-Security:bookworm-security/,
     );
     expect(rows.find((row) => row.includes("rf-normal"))).toMatch(
-      /^\s*rf-normal\s*│\s*1\.0-1\s*│\s*1\.1-1\s*│\s*│\s*RedFlag Test:bookworm/,
+      /^│\s*rf-normal\s*│\s*1\.0-1\s*│\s*1\.1-1\s*│\s*│\s*RedFlag Test:bookworm/,
     );
     expect(scan.stdout).toContain("2 updates available (1 security)");
     const exported = JSON.parse((await runAgent(["--export=json"], env)).stdout);

@@ -82,10 +82,10 @@ describe("the compiled agent with real dnf against the production server", () =>
     expect(scan.exitCode).toBe(0);
     const rows = scan.stdout.split("\n");
     expect(rows.find((row) => row.includes("rf-libcrypt"))).toMatch(
-      /^\s*rf-libcrypt\.noarch\s*│\s*1:3\.0\.7-2\.fc40\s*│\s*1:3\.0\.7-3\.fc40\s*│\s*yes\s*│\s*redflag-test\s*│\s*rf-libcrypt-1:3\.0\.7-3\.fc40\.noarch · FEDORA-2026-4f1e2d CVE-2026-21001/,
+      /^│\s*rf-libcrypt\.noarch\s*│\s*1:3\.0\.7-2\.fc40\s*│\s*1:3\.0\.7-3\.fc40\s*│\s*yes\s*│\s*redflag-test\s*│\s*rf-libcrypt-1:3\.0\.7-3\.fc40\.noarch · FEDORA-2026-4f1e2d CVE-2026-21001/,
     );
     expect(rows.find((row) => row.includes("rf-tool"))).toMatch(
-      /^\s*rf-tool\.noarch\s*│\s*2\.4-1\.fc40\s*│\s*2\.5-1\.fc40\s*│\s*│\s*redflag-test\s*│\s*rf-tool-2\.5-1\.fc40\.noarch · FEDORA-2026-77aa01/,
+      /^│\s*rf-tool\.noarch\s*│\s*2\.4-1\.fc40\s*│\s*2\.5-1\.fc40\s*│\s*│\s*redflag-test\s*│\s*rf-tool-2\.5-1\.fc40\.noarch · FEDORA-2026-77aa01/,
     );
     expect(scan.stdout).toContain("2 updates available (1 security)");
 
