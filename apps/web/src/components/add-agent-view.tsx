@@ -110,7 +110,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => vo
   return (
     <section className="card" aria-labelledby="token-title">
       <h2 id="token-title">New registration token</h2>
-      <form className="form-row" onSubmit={submit}>
+      <form className="form-row" onSubmit={submit} onInvalid={() => create.reset()}>
         <label className="field">
           <span>Label</span>
           <input name="label" required maxLength={100} placeholder="e.g. web servers" />

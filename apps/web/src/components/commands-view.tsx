@@ -2,11 +2,12 @@
 
 import { commandStatuses, commandTypes } from "@redflag/contracts";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { humanize } from "~/lib/format";
 import { oneOf, pageOf, useUrlState } from "~/lib/search-params";
 import { useTRPC } from "~/trpc/react";
 import { CommandsTable, isActive } from "./commands-table";
 import { EmptyState, Loading, PageHeader, Pagination, QueryError } from "./ui/basics";
+import { EnumFilter } from "./ui/enum-filter";
+import { Untrusted } from "./ui/text";
 
 const pageSize = 50;
 
@@ -42,31 +43,21 @@ export function CommandsView() {
         description="Everything sent to the agents, newest first; running commands show their progress."
       />
       <div className="filters">
-        <label className="field">
-          <span>Status</span>
-          <select value={status ?? ""} onChange={(event) => set({ status: event.target.value, page: null })}>
-            <option value="">Any</option>
-            {commandStatuses.map((value) => (
-              <option key={value} value={value}>
-                {humanize(value)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Type</span>
-          <select value={type ?? ""} onChange={(event) => set({ type: event.target.value, page: null })}>
-            <option value="">Any</option>
-            {commandTypes.map((value) => (
-              <option key={value} value={value}>
-                {humanize(value)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EnumFilter
+          label="Status"
+          value={status}
+          options={commandStatuses}
+          onChange={(value) => set({ status: value, page: null })}
+        />
+        <EnumFilter
+          label="Type"
+          value={type}
+          options={commandTypes}
+          onChange={(value) => set({ type: value, page: null })}
+        />
         {agentId ? (
           <button type="button" className="chip" onClick={() => set({ agentId: null, page: null })}>
-            Agent: {agent.data?.hostname ?? agentId} <span aria-hidden="true">×</span>
+            Agent: <Untrusted text={agent.data?.hostname ?? agentId} /> <span aria-hidden="true">×</span>
           </button>
         ) : null}
       </div>

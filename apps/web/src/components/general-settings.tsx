@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { formatDuration } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { useCan } from "./session";
@@ -17,75 +17,38 @@ export function GeneralSettings() {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.settings.get.queryKey() }),
     }),
   );
-  const [interval, setIntervalText] = useState("");
-  const [attempts, setAttempts] = useState("");
-  useEffect(() => {
-    if (settings.data) {
-      setIntervalText(String(settings.data.defaultPollIntervalSeconds));
-      setAttempts(String(settings.data.commandMaxAttempts));
-    }
-  }, [settings.data]);
-
   if (settings.isPending) return <Loading what="settings" />;
   if (settings.isError) return <QueryError error={settings.error} retry={() => settings.refetch()} />;
   const data = settings.data;
 
-  function submitInterval(event: FormEvent) {
-    event.preventDefault();
-    save.mutate({ key: "defaultPollIntervalSeconds", value: Number(interval) });
-  }
-  function submitAttempts(event: FormEvent) {
-    event.preventDefault();
-    save.mutate({ key: "commandMaxAttempts", value: Number(attempts) });
-  }
-
   return (
     <section className="card" aria-labelledby="general-title">
       <h2 id="general-title">Agents and commands</h2>
-      <form className="setting" onSubmit={submitInterval}>
-        <label className="field">
-          <span>Default poll interval (seconds)</span>
-          <input
-            type="number"
-            min={5}
-            max={86_400}
-            required
-            value={interval}
-            disabled={!isAdmin}
-            onChange={(event) => setIntervalText(event.target.value)}
-          />
-        </label>
-        <span className="muted">
-          Agents check in this often (plus up to 30 s of jitter): now{" "}
-          {formatDuration(data.defaultPollIntervalSeconds)}. Set a different interval for one agent on its
-          page.
-        </span>
-        {isAdmin ? (
-          <button type="submit" className="button" disabled={save.isPending}>
-            Save interval
-          </button>
-        ) : null}
-      </form>
-      <form className="setting" onSubmit={submitAttempts}>
-        <label className="field">
-          <span>Attempts per command</span>
-          <input
-            type="number"
-            min={1}
-            max={20}
-            required
-            value={attempts}
-            disabled={!isAdmin}
-            onChange={(event) => setAttempts(event.target.value)}
-          />
-        </label>
-        <span className="muted">How often a command is handed out again when its agent goes silent.</span>
-        {isAdmin ? (
-          <button type="submit" className="button" disabled={save.isPending}>
-            Save attempts
-          </button>
-        ) : null}
-      </form>
+      <NumberSetting
+        label="Default poll interval (seconds)"
+        saveLabel="Save interval"
+        min={5}
+        max={86_400}
+        current={data.defaultPollIntervalSeconds}
+        canChange={isAdmin}
+        pending={save.isPending}
+        onSave={(value) => save.mutate({ key: "defaultPollIntervalSeconds", value })}
+      >
+        Agents check in this often (plus up to 30 s of jitter): now{" "}
+        {formatDuration(data.defaultPollIntervalSeconds)}. Set a different interval for one agent on its page.
+      </NumberSetting>
+      <NumberSetting
+        label="Attempts per command"
+        saveLabel="Save attempts"
+        min={1}
+        max={20}
+        current={data.commandMaxAttempts}
+        canChange={isAdmin}
+        pending={save.isPending}
+        onSave={(value) => save.mutate({ key: "commandMaxAttempts", value })}
+      >
+        How often a command is handed out again when its agent goes silent.
+      </NumberSetting>
       <h2>Debug and server health</h2>
       <Toggle
         label="Debug mode"
@@ -145,5 +108,57 @@ function Toggle({
         <span className="muted small-text">{description}</span>
       </span>
     </label>
+  );
+}
+
+/** A number the server keeps: edited here, saved with its own button, explained beside it. */
+function NumberSetting({
+  label,
+  saveLabel,
+  min,
+  max,
+  current,
+  canChange,
+  pending,
+  onSave,
+  children,
+}: {
+  label: string;
+  saveLabel: string;
+  min: number;
+  max: number;
+  current: number;
+  canChange: boolean;
+  pending: boolean;
+  onSave: (value: number) => void;
+  children: ReactNode;
+}) {
+  const [text, setText] = useState(String(current));
+  useEffect(() => setText(String(current)), [current]);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSave(Number(text));
+  }
+  return (
+    <form className="setting" onSubmit={submit}>
+      <label className="field">
+        <span>{label}</span>
+        <input
+          type="number"
+          min={min}
+          max={max}
+          required
+          value={text}
+          disabled={!canChange}
+          onChange={(event) => setText(event.target.value)}
+        />
+      </label>
+      <span className="muted">{children}</span>
+      {canChange ? (
+        <button type="submit" className="button" disabled={pending}>
+          {saveLabel}
+        </button>
+      ) : null}
+    </form>
   );
 }

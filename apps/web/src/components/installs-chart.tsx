@@ -6,12 +6,17 @@ type Day = { day: string; succeeded: number; failed: number };
 
 const height = 160;
 const barGap = 4;
+/** Room on the left for the y-axis' counts. */
+const axisWidth = 26;
 
 /** Stacked bars of finished installs per day: succeeded below, failed on top. Plain SVG, no library. */
 export function InstallsChart({ days }: { days: Day[] }) {
   const max = Math.max(1, ...days.map((day) => day.succeeded + day.failed));
-  const width = Math.max(days.length * 28, 280);
-  const barWidth = width / days.length - barGap;
+  const width = Math.max(days.length * 28, 280) + axisWidth;
+  const barWidth = (width - axisWidth) / days.length - barGap;
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
+  // Counted back from today, so today always has its label.
+  const labelEvery = Math.ceil(days.length / 7);
   const scale = (count: number) => (count / max) * (height - 20);
   const succeeded = days.reduce((sum, day) => sum + day.succeeded, 0);
   const failed = days.reduce((sum, day) => sum + day.failed, 0);
@@ -24,9 +29,22 @@ export function InstallsChart({ days }: { days: Day[] }) {
         aria-label={`Installs over the last ${days.length} days: ${succeeded} succeeded, ${failed} failed`}
         preserveAspectRatio="none"
       >
-        <line x1="0" x2={width} y1={height} y2={height} className="chart-axis" />
+        <line x1={axisWidth} x2={width} y1={height} y2={height} className="chart-axis" />
+        <line x1={axisWidth} x2={axisWidth} y1={20} y2={height} className="chart-axis" />
+        {ticks.map((tick) => (
+          <text
+            key={tick}
+            x={axisWidth - 4}
+            y={height - scale(tick) + 3}
+            textAnchor="end"
+            className="chart-label"
+          >
+            {formatCount(tick)}
+          </text>
+        ))}
         {days.map((day, index) => {
-          const x = index * (barWidth + barGap) + barGap / 2;
+          const x = axisWidth + index * (barWidth + barGap) + barGap / 2;
+          const isToday = index === days.length - 1;
           const okHeight = scale(day.succeeded);
           const badHeight = scale(day.failed);
           return (
@@ -40,9 +58,14 @@ export function InstallsChart({ days }: { days: Day[] }) {
                 height={badHeight}
                 className="chart-bad"
               />
-              {index % Math.ceil(days.length / 7) === 0 ? (
-                <text x={x + barWidth / 2} y={height + 14} textAnchor="middle" className="chart-label">
-                  {day.day.slice(5)}
+              {(days.length - 1 - index) % labelEvery === 0 ? (
+                <text
+                  x={isToday ? x + barWidth : x + barWidth / 2}
+                  y={height + 14}
+                  textAnchor={isToday ? "end" : "middle"}
+                  className="chart-label"
+                >
+                  {isToday ? "today" : day.day.slice(5)}
                 </text>
               ) : null}
             </g>

@@ -38,7 +38,7 @@ export function LoginForm() {
 
   return (
     <AuthCard title="Sign in">
-      <form className="form" onSubmit={submit}>
+      <form className="form" onSubmit={submit} onInvalid={() => login.reset()}>
         <label>
           Username
           <input name="username" autoComplete="username" required maxLength={64} />

@@ -54,7 +54,7 @@ export function SetupForm() {
       intro="This account manages RedFlag. You can add more users later."
     >
       <FormError message={status.error ? messageOf(status.error) : null} />
-      <form className="form" onSubmit={submit}>
+      <form className="form" onSubmit={submit} onInvalid={() => setup.reset()}>
         <label>
           Username
           <input name="username" autoComplete="username" required minLength={3} maxLength={64} />
