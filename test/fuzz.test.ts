@@ -596,11 +596,12 @@ const knownCases: KnownCase[] = [
     field: "entityId",
   },
   {
+    // 2^31 … 2^32 − 1 are Windows statuses, kept as signed 32-bit integers (primitives.ts exitCode).
     name: "8. agent.reportResult: an exit code beyond a 32-bit integer",
     path: "agent.reportResult",
     type: "mutation",
     access: "agent",
-    input: { ...finishedResult, exitCode: 2 ** 31, startedAt: new Date(), finishedAt: new Date() },
+    input: { ...finishedResult, exitCode: 2 ** 32, startedAt: new Date(), finishedAt: new Date() },
     field: "exitCode",
   },
   {

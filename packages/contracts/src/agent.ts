@@ -11,7 +11,7 @@ import { idSchema } from "./ids.ts";
 import { packageMetadataSchemas } from "./package-metadata.ts";
 import {
   boundedText,
-  int32,
+  exitCode,
   jsonRecord,
   nameText,
   outputText,
@@ -222,7 +222,7 @@ export type ItemOutcome = z.infer<typeof itemOutcomeSchema>;
 export const reportResultInput = z.object({
   commandId: idSchema("command"),
   status: z.enum(["succeeded", "failed"]),
-  exitCode: int32().nullable(),
+  exitCode: exitCode().nullable(),
   output: outputText(maxOutputLength),
   startedAt: timestamp(),
   finishedAt: timestamp(),

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   boundedText,
+  exitCode,
   int32,
   jsonRecord,
   nameText,
@@ -67,6 +68,14 @@ describe("numbers, dates and JSON", () => {
     expect(int32().safeParse(-(2 ** 31)).success).toBe(true);
     expect(messageOf(int32().safeParse(2 ** 31))).toContain("32-bit integer");
     expect(int32().safeParse(Number.POSITIVE_INFINITY).success).toBe(false);
+  });
+
+  test("exit codes keep Windows' unsigned statuses as the signed integer with the same bits", () => {
+    expect(exitCode().parse(0)).toBe(0);
+    expect(exitCode().parse(-9)).toBe(-9);
+    expect(exitCode().parse(0xc0000005)).toBe(-1073741819);
+    expect(exitCode().parse(2 ** 32 - 1)).toBe(-1);
+    expect(messageOf(exitCode().safeParse(2 ** 32))).toContain("32-bit exit code");
   });
 
   test("timestamps run from year 1 to 9999", () => {

@@ -161,6 +161,20 @@ export function int32(): z.ZodNumber {
 }
 
 /**
+ * A process's exit code: small on POSIX, an unsigned 32-bit status on Windows (0xC0000005 is
+ * 3221225477). Kept as the signed 32-bit integer with the same bits (-1073741819), as Windows tools
+ * show it and as a Postgres `integer` holds it.
+ */
+export function exitCode() {
+  return z
+    .number()
+    .int()
+    .min(int32Min, { message: `must be at least ${int32Min} (a 32-bit exit code)` })
+    .max(2 ** 32 - 1, { message: `must be at most ${2 ** 32 - 1} (a 32-bit exit code)` })
+    .transform((code) => (code > int32Max ? code - 2 ** 32 : code));
+}
+
+/**
  * An integer JavaScript holds exactly (±2^53 − 1), and so a Postgres `bigint` column too: byte counts,
  * uptimes. Zod's `int()` already refuses unsafe integers, infinities and NaN.
  */
