@@ -1,4 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { testEnvironment } from "../harness/environment.ts";
 import { aptItem, hostFacts, scanReport } from "../harness/fixtures.ts";
@@ -101,4 +105,131 @@ describe(`the production server (${postgresUrl ? "Postgres" : "embedded PGlite"}
     ).toEqual([]);
     expect((await fetch(`${running.url}/api/health`)).status).toBe(200);
   }, 180_000);
+});
+
+/** A binary to download: the built one, or a stand-in while the agents are not built (removed after). */
+function agentBinary(): { path: string; sha256: string } {
+  const directory = resolve(import.meta.dir, "../../dist/agents");
+  const path = join(directory, "redflag-agent-linux-x64");
+  if (!existsSync(path)) {
+    mkdirSync(directory, { recursive: true });
+    // Compressible, like a real binary: repeated text with random bytes between.
+    const parts: Buffer[] = [];
+    for (let index = 0; index < 2000; index++) {
+      parts.push(Buffer.from(`redflag agent section ${index % 50} `.repeat(20)), randomBytes(64));
+    }
+    writeFileSync(path, Buffer.concat(parts), { mode: 0o755 });
+    cleanups.push(() => rmSync(path, { force: true }));
+  }
+  return { path, sha256: createHash("sha256").update(readFileSync(path)).digest("hex") };
+}
+
+/** A GET as curl sends it: the body as it came over the wire, not decompressed. */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((done, fail) => {
+    httpRequest(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        done({
+          status: response.statusCode ?? 0,
+          headers: Object.fromEntries(
+            Object.entries(response.headers).map(([key, value]) => [key, String(value)]),
+          ),
+          body: Buffer.concat(chunks),
+        }),
+      );
+      response.on("error", fail);
+    })
+      .on("error", fail)
+      .end();
+  });
+}
+
+function expectSecurityHeaders(headers: Headers) {
+  expect(headers.get("x-content-type-options")).toBe("nosniff");
+  expect(headers.get("referrer-policy")).toBe("same-origin");
+  expect(headers.get("permissions-policy")).toContain("camera=()");
+  expect(headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+}
+
+describe(`security headers and downloads (${postgresUrl ? "Postgres" : "embedded PGlite"})`, () => {
+  test("pages, the API and downloads carry security headers; HSTS only over a trusted TLS proxy", async () => {
+    await running?.stop();
+    running = await startNextServer({ ...(await databaseEnvironment()), REDFLAG_TRUST_PROXY: "true" });
+    const page = await fetch(`${running.url}/setup`);
+    expect(page.status).toBe(200);
+    expectSecurityHeaders(page.headers);
+    const policy = page.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(nonce).toBeString();
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(policy).not.toMatch(/https?:\/\//);
+    // Next's own inline scripts carry the nonce; no script goes without.
+    const html = await page.text();
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
+    expect(page.headers.get("strict-transport-security")).toBeNull();
+    const again = await fetch(`${running.url}/setup`);
+    expect(again.headers.get("content-security-policy")).not.toContain(`'nonce-${nonce}'`);
+
+    const behindTls = await fetch(`${running.url}/login`, { headers: { "x-forwarded-proto": "https" } });
+    expect(behindTls.headers.get("strict-transport-security")).toContain("max-age=");
+    expect(behindTls.headers.get("content-security-policy")).toContain("upgrade-insecure-requests");
+
+    const api = await fetch(`${running.url}/api/trpc/auth.setupStatus`);
+    expect(api.status).toBe(200);
+    expectSecurityHeaders(api.headers);
+    expect(api.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const apiOverTls = await fetch(`${running.url}/api/trpc/auth.setupStatus`, {
+      headers: { "x-forwarded-proto": "https" },
+    });
+    expect(apiOverTls.headers.get("strict-transport-security")).toContain("max-age=");
+
+    const binary = agentBinary();
+    const download = await fetch(`${running.url}/downloads/redflag-agent-linux-x64.sha256`);
+    expectSecurityHeaders(download.headers);
+    expect(await download.text()).toBe(`${binary.sha256}  redflag-agent-linux-x64\n`);
+  }, 180_000);
+
+  test("downloads: SHA256SUMS, the exact binary with its ETag, and aborted downloads close cleanly", async () => {
+    if (!running) throw new Error("the server of the previous test is not running");
+    const url = running.url;
+    const binary = agentBinary();
+    const sums = await fetch(`${url}/downloads/SHA256SUMS`);
+    expect(sums.status).toBe(200);
+    expect(await sums.text()).toContain(`${binary.sha256}  redflag-agent-linux-x64\n`);
+
+    // Clients that walk away mid-download.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const controller = new AbortController();
+      const response = await fetch(`${url}/downloads/redflag-agent-linux-x64`, {
+        signal: controller.signal,
+        headers: { "accept-encoding": "identity" },
+      });
+      const reader = response.body?.getReader();
+      await reader?.read();
+      controller.abort();
+      await reader?.cancel().catch(() => {});
+    }
+
+    const whole = await fetch(`${url}/downloads/redflag-agent-linux-x64`);
+    expect(whole.status).toBe(200);
+    expect(
+      createHash("sha256")
+        .update(Buffer.from(await whole.arrayBuffer()))
+        .digest("hex"),
+    ).toBe(binary.sha256);
+    const etag = whole.headers.get("etag") ?? "";
+    expect(etag).toBe(`"${binary.sha256}"`);
+    const unchanged = await rawGet(`${url}/downloads/redflag-agent-linux-x64`, { "if-none-match": etag });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.body.length).toBe(0);
+
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    expect(running.output()).not.toContain("Controller is already closed");
+    expect(running.output()).not.toContain("uncaughtException");
+  }, 240_000);
 });

@@ -1,17 +1,17 @@
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
+import { digestOf, fileStream } from "../download-files";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** The only files served: the agent binaries `bun run build:agents` writes (agent-bun/build.ts). */
-const agentFiles = new Set([
+const agentFiles = [
   "redflag-agent-linux-x64",
   "redflag-agent-linux-arm64",
   "redflag-agent-windows-x64.exe",
-]);
+] as const;
+const checksumsFile = "SHA256SUMS";
 
 /** dist/agents of the checkout the server runs from (`next start` runs in apps/web). */
 function agentsDirectory(): string | null {
@@ -24,19 +24,14 @@ function agentsDirectory(): string | null {
   return null;
 }
 
-const digests = new Map<string, { key: string; hex: string; base64: string }>();
+type BuiltFile = { name: string; path: string; size: number; modified: number };
 
-/** SHA-256 of a file, computed once per version of it (size and modification time). */
-async function digestOf(path: string, size: number, modified: number) {
-  const key = `${size}:${modified}`;
-  const cached = digests.get(path);
-  if (cached?.key === key) return cached;
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  const digest = hash.digest();
-  const entry = { key, hex: digest.toString("hex"), base64: digest.toString("base64") };
-  digests.set(path, entry);
-  return entry;
+function builtFile(directory: string | null, name: string): BuiltFile | null {
+  if (!directory) return null;
+  const path = join(directory, name);
+  const stats = existsSync(path) ? statSync(path) : null;
+  if (!stats?.isFile()) return null;
+  return { name, path, size: stats.size, modified: stats.mtimeMs };
 }
 
 function notFound(message: string): Response {
@@ -46,21 +41,35 @@ function notFound(message: string): Response {
   });
 }
 
-/** GET /downloads/<binary> (with its SHA-256 in headers) or /downloads/<binary>.sha256. */
+/** The one answer to a conditional request whose ETag still matches. */
+function notModified(request: Request, etag: string, headers: Record<string, string>): Response | null {
+  const condition = request.headers.get("if-none-match");
+  if (!condition) return null;
+  const matches = condition.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*");
+  return matches ? new Response(null, { status: 304, headers: { etag, ...headers } }) : null;
+}
+
+/**
+ * GET /downloads/<binary> (with its SHA-256 in headers and as its ETag), /downloads/<binary>.sha256
+ * or /downloads/SHA256SUMS.
+ *
+ * Sent as it is: Next (16.4, server/send-response.js) drops Content-Length and Content-Encoding from
+ * a route handler's answer, so a compressed body would reach the client unlabelled. Compression
+ * needs serving these files before Next, at the Node server.
+ */
 export async function GET(
-  _request: Request,
+  request: Request,
   context: { params: Promise<{ file: string }> },
 ): Promise<Response> {
   const { file } = await context.params;
+  const directory = agentsDirectory();
+  if (file === checksumsFile) return checksums(directory);
   const checksumOnly = file.endsWith(".sha256");
   const name = checksumOnly ? file.slice(0, -".sha256".length) : file;
-  if (!agentFiles.has(name)) return notFound("No such download");
-  const directory = agentsDirectory();
-  const path = directory ? join(directory, name) : null;
-  const stats = path && existsSync(path) ? statSync(path) : null;
-  if (!path || !stats?.isFile())
-    return notFound(`${name} has not been built on this server (bun run build:agents)`);
-  const digest = await digestOf(path, stats.size, stats.mtimeMs);
+  if (!(agentFiles as readonly string[]).includes(name)) return notFound("No such download");
+  const built = builtFile(directory, name);
+  if (!built) return notFound(`${name} has not been built on this server (bun run build:agents)`);
+  const digest = await digestOf(built.path, built.size, built.modified);
   const checksumHeaders = {
     "x-checksum-sha256": digest.hex,
     "repr-digest": `sha-256=:${digest.base64}:`,
@@ -71,13 +80,32 @@ export async function GET(
       headers: { "content-type": "text/plain; charset=utf-8", ...checksumHeaders },
     });
   }
-  const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
-  return new Response(body, {
+  const etag = `"${digest.hex}"`;
+  const unchanged = notModified(request, etag, checksumHeaders);
+  if (unchanged) return unchanged;
+  return new Response(fileStream(built.path), {
     headers: {
       "content-type": "application/octet-stream",
-      "content-length": String(stats.size),
+      "content-length": String(built.size),
       "content-disposition": `attachment; filename="${name}"`,
+      etag,
       ...checksumHeaders,
     },
+  });
+}
+
+/** `sha256sum -c` input for every binary built on this server. */
+async function checksums(directory: string | null): Promise<Response> {
+  const lines: string[] = [];
+  for (const name of agentFiles) {
+    const built = builtFile(directory, name);
+    if (!built) continue;
+    const digest = await digestOf(built.path, built.size, built.modified);
+    lines.push(`${digest.hex}  ${name}\n`);
+  }
+  if (lines.length === 0)
+    return notFound("No agent binaries have been built on this server (bun run build:agents)");
+  return new Response(lines.join(""), {
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" },
   });
 }

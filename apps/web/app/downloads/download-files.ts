@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+
+type Digest = { key: string; hex: string; base64: string };
+const digests = new Map<string, Digest>();
+
+/** SHA-256 of a file, computed once per version of it (size and modification time). */
+export async function digestOf(path: string, size: number, modified: number): Promise<Digest> {
+  const key = `${size}:${modified}`;
+  const cached = digests.get(path);
+  if (cached?.key === key) return cached;
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const digest = hash.digest();
+  const entry = { key, hex: digest.toString("hex"), base64: digest.toString("base64") };
+  digests.set(path, entry);
+  return entry;
+}
+
+/**
+ * A file as a web stream that reads only when the client wants more and closes the file when the
+ * client goes away. (Readable.toWeb over a file stream keeps pushing after a cancelled download and
+ * throws "Controller is already closed" outside any handler.)
+ */
+export function fileStream(path: string, chunkSize = 256 * 1024): ReadableStream<Uint8Array> {
+  let handle: FileHandle | null = null;
+  let finished = false;
+  const release = async () => {
+    finished = true;
+    const current = handle;
+    handle = null;
+    await current?.close().catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async start() {
+        handle = await open(path, "r");
+      },
+      async pull(controller) {
+        if (finished || !handle) return;
+        const buffer = new Uint8Array(chunkSize);
+        const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+        if (finished) return;
+        if (bytesRead === 0) {
+          await release();
+          controller.close();
+          return;
+        }
+        controller.enqueue(buffer.subarray(0, bytesRead));
+      },
+      async cancel() {
+        await release();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
