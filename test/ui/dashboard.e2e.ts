@@ -472,12 +472,45 @@ describe("the dashboard in Chromium", () => {
       await page.getByRole("cell", { name: viewer.username, exact: true }).waitFor();
       await shoot("12-settings");
 
+      // A command that fails says why (its error, not its last progress line), and the health page is
+      // not "healthy" while a command failed in the last hour.
+      const queued = await page.evaluate(async (id) => {
+        const response = await fetch("/api/trpc/agents.requestCommand", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ json: { agentId: id, type: "scan" } }),
+        });
+        return (await response.json()).result.data.json.id as string;
+      }, agentId);
+      const scan = idSchema("command").parse(queued);
+      expect((await checkIn()).commands.map((command) => command.id)).toEqual([scan]);
+      await agent.agent.reportProgress.mutate({
+        commandId: scan,
+        percent: 90,
+        message: "Reading package lists",
+      });
+      await agent.agent.reportResult.mutate({
+        commandId: scan,
+        status: "failed",
+        exitCode: 100,
+        output: "Reading package lists...\nE: Could not get lock /var/lib/apt/lists/lock\n",
+        startedAt: new Date(),
+        finishedAt: new Date(),
+      });
+      const reason = "scan failed (exit code 100): E: Could not get lock /var/lib/apt/lists/lock";
       await navigate("Server health");
       await page.getByText("Check-ins per minute").waitFor();
       await page.getByText("PGlite").waitFor();
+      await page
+        .getByRole("list", { name: "Warnings" })
+        .getByText("1 command failed in the last hour")
+        .waitFor();
+      await page.getByRole("cell", { name: reason }).waitFor();
+      expect(await page.getByText("Everything looks healthy.").count()).toBe(0);
       await shoot("13-health");
       await navigate("Overview");
       await page.locator("figcaption").getByText("1 succeeded").waitFor();
+      await page.getByText(reason).waitFor();
       await shoot("14-overview");
 
       // An unknown address or id: a real not-found page, inside the dashboard's frame.
