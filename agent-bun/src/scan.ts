@@ -1,7 +1,13 @@
-import { type ReportScanInput, type ScannerReport, toPrintableText } from "@redflag/contracts";
+import {
+  maxItemsPerScanner,
+  type ReportScanInput,
+  type ScannerReport,
+  toPrintableText,
+} from "@redflag/contracts";
 import type { ConfigFile } from "./config/config.ts";
 import { writeFileAtomically } from "./config/files.ts";
-import { describeError, isAgentError } from "./errors.ts";
+import { AgentError, describeError, isAgentError } from "./errors.ts";
+import type { Scanner } from "./package-managers/package-manager.ts";
 import { availableScanners } from "./package-managers/registry.ts";
 import { loadScanCache, mergeScan, type ScanCache } from "./scan-cache.ts";
 
@@ -16,23 +22,37 @@ export type LastScan = {
 export async function runScan(config: ConfigFile): Promise<LastScan> {
   const startedAt = new Date();
   const scanners = await availableScanners(config);
-  const reports = await Promise.all(
-    scanners.map(async (scanner): Promise<ScannerReport> => {
-      try {
-        return { packageType: scanner.packageType, status: "ok", items: await scanner.scan() };
-      } catch (error) {
-        // An error of unknown shape is a bug of ours, not the tool's: report it, do not retry it.
-        return {
-          packageType: scanner.packageType,
-          status: "error",
-          error: toPrintableText(describeError(error), 4000, { keepLineBreaks: true }) || "scan failed",
-          kind: isAgentError(error) ? error.kind : "failed",
-          retryable: isAgentError(error) ? error.retryable : false,
-        };
-      }
-    }),
-  );
+  const reports = await Promise.all(scanners.map(runScanner));
   return { startedAt, finishedAt: new Date(), scanners: reports };
+}
+
+/** One scanner's part of a report; its failure is reported, never thrown. */
+export async function runScanner(scanner: Scanner): Promise<ScannerReport> {
+  try {
+    const items = await scanner.scan();
+    if (items.length > maxItemsPerScanner) {
+      // A trimmed list would be read as the full truth and close the rest: send none of it instead.
+      throw new AgentError(
+        `found ${items.length} updates, more than the ${maxItemsPerScanner} the server takes from one package manager; none were sent, so the server keeps what it knew`,
+        {
+          source: scanner.packageType,
+          kind: "failed",
+          operation: `${scanner.packageType} scan`,
+          retryable: false,
+        },
+      );
+    }
+    return { packageType: scanner.packageType, status: "ok", items };
+  } catch (error) {
+    // An error of unknown shape is a bug of ours, not the tool's: report it, do not retry it.
+    return {
+      packageType: scanner.packageType,
+      status: "error",
+      error: toPrintableText(describeError(error), 4000, { keepLineBreaks: true }) || "scan failed",
+      kind: isAgentError(error) ? error.kind : "failed",
+      retryable: isAgentError(error) ? error.retryable : false,
+    };
+  }
 }
 
 export function toScanReport(scan: LastScan): ReportScanInput | null {
