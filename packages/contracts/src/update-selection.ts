@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { installUpdatesOutput, listUpdatesInput } from "./admin.ts";
 import { idSchema } from "./ids.ts";
+import { int32 } from "./primitives.ts";
 
 /**
  * "Every update matching this filter", not only the page on screen: the same filter the updates list
@@ -22,7 +23,7 @@ export type UpdateFilter = z.infer<typeof updateFilterSchema>;
 export const matchingUpdatesInput = z.object({ filter: updateFilterSchema });
 /** The ids (and what a confirmation names) of every update the filter matches, up to the cap. */
 export const matchingUpdatesOutput = z.object({
-  total: z.number().int(),
+  total: int32(),
   items: z.array(
     z.object({
       id: idSchema("update"),
@@ -36,6 +37,6 @@ export const matchingUpdatesOutput = z.object({
 export const changeMatchingUpdatesInput = z.object({
   filter: updateFilterSchema,
   /** How many updates the admin was shown as matching; any other count now refuses the change. */
-  expectedTotal: z.number().int().min(1).max(maxUpdatesPerSelection),
+  expectedTotal: int32().min(1).max(maxUpdatesPerSelection),
 });
 export const installMatchingUpdatesOutput = installUpdatesOutput;

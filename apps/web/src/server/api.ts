@@ -48,8 +48,7 @@ async function startApi(): Promise<ApiRuntime> {
     });
     throw error;
   }
-  const handleTrpc = createTrpcHandler(server, {
-    onInternalError: (error) => console.error("[redflag] Internal error while serving /api/trpc:", error),
-  });
+  // Failures go to the API's own log (with the request id the client was given).
+  const handleTrpc = createTrpcHandler(server);
   return { env, server, handleTrpc };
 }

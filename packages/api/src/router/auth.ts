@@ -1,4 +1,4 @@
-import { idSchema } from "@redflag/contracts";
+import { idSchema, nameText } from "@redflag/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { consumeRateLimit } from "../services/rate-limits/consume-rate-limit.ts";
@@ -32,7 +32,7 @@ export const authRouter = {
       return user;
     }),
   login: publicProcedure
-    .input(z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }))
+    .input(z.object({ username: nameText(64).min(1), password: z.string().min(1).max(1024) }))
     .output(sessionUser)
     .mutation(async ({ ctx, input }) => {
       const user = await logIn(ctx.db, {
