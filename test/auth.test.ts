@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,24 +7,15 @@ import { sql } from "drizzle-orm";
 import { clientFrom } from "./harness/addresses.ts";
 import { migrationsFolder } from "./harness/database.ts";
 import { signIn } from "./harness/fixtures.ts";
-import {
-  apiClient,
-  errorCodeOf,
-  rawCall,
-  serverStartTimeout,
-  startTestServer,
-  type TestServer,
-} from "./harness/server.ts";
+import { apiClient, errorCodeOf, rawCall, type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({
-    rateLimits: { loginFailuresPerUserAndAddress: { limit: 3, windowSeconds: 300 } },
-  });
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
-});
+useTestServer(
+  (started) => {
+    server = started;
+  },
+  { rateLimits: { loginFailuresPerUserAndAddress: { limit: 3, windowSeconds: 300 } } },
+);
 
 describe("admin sessions", () => {
   test("first-run setup works once, sets a session cookie, then is refused", async () => {

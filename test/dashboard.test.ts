@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { errorCodeOf, serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { errorCodeOf, type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
+useTestServer((started) => {
+  server = started;
 });
 
 describe("dashboard summaries", () => {

@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import type { CommandId } from "@redflag/contracts";
 import { commands } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
+useTestServer((started) => {
+  server = started;
 });
 
 const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };

@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { agents } from "@redflag/db";
 import { eq } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
+useTestServer((started) => {
+  server = started;
 });
 
 describe("the agent protocol over HTTP", () => {

@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { applyRetention } from "@redflag/api/services/retention/apply-retention.ts";
 import { newId, type ScannerSummary } from "@redflag/contracts";
 import { auditEvents, commandLogs, commands, scans } from "@redflag/db";
 import { asc, inArray } from "drizzle-orm";
 import { registerAgent, signIn } from "./harness/fixtures.ts";
-import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
+useTestServer((started) => {
+  server = started;
 });
 
 const dayMs = 24 * 60 * 60 * 1000;

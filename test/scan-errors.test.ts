@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { aptItem, registerAgent, signIn } from "./harness/fixtures.ts";
-import { serverStartTimeout, startTestServer, type TestServer } from "./harness/server.ts";
+import { type TestServer, useTestServer } from "./harness/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, serverStartTimeout);
-afterAll(async () => {
-  await server.stop();
+useTestServer((started) => {
+  server = started;
 });
 
 describe("a failing scanner's kind reaches the server", () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import {
   type ApiServer,
   type AppRouter,
@@ -19,6 +20,24 @@ export type TestServer = {
 
 /** The first database of a run is created cold (PGlite's start takes seconds): hooks that start a server get this long. */
 export const serverStartTimeout = 60_000;
+
+/**
+ * A fresh server and database for one test file: started before its tests (handed to `onStarted`),
+ * stopped after them.
+ */
+export function useTestServer(
+  onStarted: (server: TestServer) => void,
+  options?: Parameters<typeof startTestServer>[0],
+) {
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer(options);
+    onStarted(started);
+  }, serverStartTimeout);
+  afterAll(async () => {
+    await started?.stop();
+  });
+}
 
 export const testSecret = "test-secret-that-is-long-enough-0123456789";
 
