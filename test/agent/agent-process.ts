@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { collectOutput } from "../harness/process-output.ts";
+import { apiClient, rawCall } from "../harness/server.ts";
 import { waitFor } from "../harness/wait-for.ts";
 
 export const agentBinary = resolve(import.meta.dir, "../../dist/agents/redflag-agent-linux-x64");
@@ -129,4 +131,30 @@ export function outboxFiles(stateDirectory: string): string[] {
   const directory = join(stateDirectory, "outbox");
   if (!existsSync(directory)) return [];
   return Array.from(new Bun.Glob("*.json").scanSync({ cwd: directory }));
+}
+
+/**
+ * The production server on a fresh embedded database with its admin signed in, and where a compiled
+ * agent keeps its config and state: the start of every agent end-to-end test. `cleanups` receives
+ * what to stop and remove.
+ */
+export async function startServerForAgent(label: string, cleanups: (() => unknown)[]) {
+  const data = temporaryDirectory(`redflag-${label}-e2e-`);
+  cleanups.push(data.remove);
+  const password = `${label} e2e admin password`;
+  const server = await startNextServer({
+    REDFLAG_DATA_DIR: join(data.path, "server"),
+    REDFLAG_ADMIN_USER: "admin",
+    REDFLAG_ADMIN_PASSWORD: password,
+  });
+  cleanups.push(() => server.stop());
+  const login = await rawCall(server.url, "auth.login", {
+    type: "mutation",
+    input: { username: "admin", password },
+  });
+  if (login.status !== 200) throw new Error(`The admin could not log in (${login.status})`);
+  const admin = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
+  const configPath = join(data.path, "agent", "config.json");
+  const env = { AGENT_CONFIG_PATH: configPath, REDFLAG_STATE_DIR: join(data.path, "agent", "state") };
+  return { server, admin, data, configPath, env };
 }

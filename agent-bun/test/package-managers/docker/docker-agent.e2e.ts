@@ -1,8 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { runAgent, startDaemon } from "../../../../test/agent/agent-process.ts";
-import { startNextServer, temporaryDirectory } from "../../../../test/e2e/next-server.ts";
-import { apiClient, rawCall } from "../../../../test/harness/server.ts";
+import { runAgent, startDaemon, startServerForAgent } from "../../../../test/agent/agent-process.ts";
 import { waitFor } from "../../../../test/harness/wait-for.ts";
 import { AptSandbox } from "../apt/apt-sandbox.ts";
 import { publishElsewhere, pushImage, startEngine, startRegistry } from "./real-engine.ts";
@@ -62,23 +60,7 @@ describe("the compiled agent with a real Docker engine against the production se
     // apt is on this Debian host, dnf too: an empty isolated apt and dnf switched off keep them out.
     const apt = new AptSandbox([]);
     cleanups.push(() => apt.remove());
-    const data = temporaryDirectory("redflag-docker-e2e-");
-    cleanups.push(data.remove);
-    const server = await startNextServer({
-      REDFLAG_DATA_DIR: join(data.path, "server"),
-      REDFLAG_ADMIN_USER: "admin",
-      REDFLAG_ADMIN_PASSWORD: "docker e2e admin password",
-    });
-    cleanups.push(() => server.stop());
-    const login = await rawCall(server.url, "auth.login", {
-      type: "mutation",
-      input: { username: "admin", password: "docker e2e admin password" },
-    });
-    expect(login.status).toBe(200);
-    const admin = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-
-    const configPath = join(data.path, "agent", "config.json");
-    const env = { AGENT_CONFIG_PATH: configPath, REDFLAG_STATE_DIR: join(data.path, "agent", "state") };
+    const { server, admin, data, configPath, env } = await startServerForAgent("docker", cleanups);
     await Bun.write(
       configPath,
       JSON.stringify({
