@@ -91,6 +91,8 @@ async function buildAll() {
     const bytes = readFileSync(outfile);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     sums.push(`${sha256}  ${target.file}`);
+    // Served to clients that accept gzip (apps/web/src/server/compressed-downloads.ts): about half the bytes.
+    writeFileSync(`${outfile}.gz`, Bun.gzipSync(bytes, { level: 6 }));
     console.log(
       `${target.file}  ${(bytes.length / 1024 / 1024).toFixed(1)} MiB  sha256 ${sha256}  (${Math.round(performance.now() - started)} ms)`,
     );

@@ -1,22 +1,5 @@
 import type { NextConfig } from "next";
-
-/** On every answer: pages, API, downloads and static files. */
-const securityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "same-origin" },
-  {
-    key: "Permissions-Policy",
-    value:
-      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), interest-cohort=()",
-  },
-  { key: "X-Frame-Options", value: "DENY" },
-];
-
-/** Answers that are never a document to render: nothing may load or frame them. */
-const nonDocumentPolicy = {
-  key: "Content-Security-Policy",
-  value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-};
+import { nonDocumentPolicy, securityHeaders } from "./src/security-headers";
 
 /**
  * HSTS where a TLS proxy says the request came over TLS (pages get it from proxy.ts, which also

@@ -2,6 +2,7 @@ import { createServerCaller } from "@redflag/api";
 import { isDataDirectoryLockedError } from "@redflag/db";
 import { InvalidEnvironmentError, type ServerEnv, serverEnv } from "~/env";
 import { type ApiRuntime, getApi, stopApi } from "~/server/api";
+import { installCompressedDownloads } from "~/server/compressed-downloads";
 import { installForwardedForGuard } from "~/server/forwarded-for";
 import { installGracefulShutdown } from "~/server/shutdown";
 
@@ -19,6 +20,8 @@ export async function startAtBoot(): Promise<void> {
     console.error(`[redflag] ${error.message}`);
     process.exit(1);
   }
+  // Innermost first: the shutdown guard and the address rewrite see every request, downloads included.
+  installCompressedDownloads();
   installForwardedForGuard({ trustProxy: env.config.trustProxy });
   installGracefulShutdown({
     graceMs: env.shutdownGraceMs,

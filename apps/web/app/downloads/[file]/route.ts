@@ -1,38 +1,14 @@
-import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { digestOf, fileStream } from "../download-files";
+import {
+  agentFiles,
+  agentsDirectory,
+  builtFile,
+  checksumsFile,
+  digestOf,
+  fileStream,
+} from "~/server/download-files";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
-
-/** The only files served: the agent binaries `bun run build:agents` writes (agent-bun/build.ts). */
-const agentFiles = [
-  "redflag-agent-linux-x64",
-  "redflag-agent-linux-arm64",
-  "redflag-agent-windows-x64.exe",
-] as const;
-const checksumsFile = "SHA256SUMS";
-
-/** dist/agents of the checkout the server runs from (`next start` runs in apps/web). */
-function agentsDirectory(): string | null {
-  let directory = process.cwd();
-  for (let depth = 0; depth < 4; depth++) {
-    const candidate = join(directory, "dist", "agents");
-    if (existsSync(candidate)) return candidate;
-    directory = dirname(directory);
-  }
-  return null;
-}
-
-type BuiltFile = { name: string; path: string; size: number; modified: number };
-
-function builtFile(directory: string | null, name: string): BuiltFile | null {
-  if (!directory) return null;
-  const path = join(directory, name);
-  const stats = existsSync(path) ? statSync(path) : null;
-  if (!stats?.isFile()) return null;
-  return { name, path, size: stats.size, modified: stats.mtimeMs };
-}
 
 function notFound(message: string): Response {
   return new Response(`${message}\n`, {
@@ -54,8 +30,8 @@ function notModified(request: Request, etag: string, headers: Record<string, str
  * or /downloads/SHA256SUMS.
  *
  * Sent as it is: Next (16.4, server/send-response.js) drops Content-Length and Content-Encoding from
- * a route handler's answer, so a compressed body would reach the client unlabelled. Compression
- * needs serving these files before Next, at the Node server.
+ * a route handler's answer, so a client that accepts gzip gets the binary compressed before Next
+ * sees the request (compressed-downloads.ts); this route answers everyone else.
  */
 export async function GET(
   request: Request,

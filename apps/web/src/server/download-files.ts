@@ -1,6 +1,36 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+/** The only files served: the agent binaries `bun run build:agents` writes (agent-bun/build.ts). */
+export const agentFiles = [
+  "redflag-agent-linux-x64",
+  "redflag-agent-linux-arm64",
+  "redflag-agent-windows-x64.exe",
+] as const;
+export const checksumsFile = "SHA256SUMS";
+
+/** dist/agents of the checkout the server runs from (`next start` runs in apps/web). */
+export function agentsDirectory(): string | null {
+  let directory = process.cwd();
+  for (let depth = 0; depth < 4; depth++) {
+    const candidate = join(directory, "dist", "agents");
+    if (existsSync(candidate)) return candidate;
+    directory = dirname(directory);
+  }
+  return null;
+}
+
+export type BuiltFile = { name: string; path: string; size: number; modified: number };
+
+export function builtFile(directory: string | null, name: string): BuiltFile | null {
+  if (!directory) return null;
+  const path = join(directory, name);
+  const stats = existsSync(path) ? statSync(path) : null;
+  if (!stats?.isFile()) return null;
+  return { name, path, size: stats.size, modified: stats.mtimeMs };
+}
 
 type Digest = { key: string; hex: string; base64: string };
 const digests = new Map<string, Digest>();
