@@ -120,6 +120,7 @@ describe("the compiled agent against the production server", () => {
         security: true,
         cves: [],
         source: "Debian-Security:bookworm-security",
+        status: "ok",
       },
       {
         packageType: "apt",
@@ -130,14 +131,15 @@ describe("the compiled agent against the production server", () => {
         security: false,
         cves: [],
         source: "RedFlag Test:bookworm",
+        status: "ok",
       },
     ]);
     const csv = (await runAgent(["--export=csv"], env)).stdout.split("\n");
     expect(csv[0]).toBe(
-      "package_type,package_name,current_version,available_version,severity,security,cves,source",
+      "package_type,package_name,current_version,available_version,severity,security,cves,source,status",
     );
     expect(csv[1]).toBe(
-      "apt,rf-openssl,3.0.15-1~deb12u1,3.0.15-1~deb12u1+deb12u1,important,true,,Debian-Security:bookworm-security",
+      "apt,rf-openssl,3.0.15-1~deb12u1,3.0.15-1~deb12u1+deb12u1,important,true,,Debian-Security:bookworm-security,ok",
     );
 
     // The daemon reports; rapid mode makes it poll every 5 s, so the install is picked up soon.
@@ -262,8 +264,13 @@ describe("/downloads on the production server", () => {
       expect(checksum.status).toBe(200);
       expect(await checksum.text()).toBe(`${actual}  ${target.file}\n`);
     }
+    const checksums = await fetch(`${server.url}/downloads/SHA256SUMS`);
+    expect(checksums.status).toBe(200);
+    expect(await checksums.text()).toBe(
+      readFileSync(join(import.meta.dir, "../../dist/agents/SHA256SUMS"), "utf8"),
+    );
     for (const name of [
-      "SHA256SUMS",
+      "redflag-agent-linux-x64.gz",
       "redflag-agent-linux-x64.exe",
       "redflag-agent-linux-x64.sha256.sha256",
       "..%2F..%2Fpackage.json",
