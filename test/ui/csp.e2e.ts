@@ -5,7 +5,12 @@
  * Needs `bun run build` and Debian's chromium.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
+import {
+  type Browser,
+  launchChromium,
+  type Page,
+  watchCspViolations,
+} from "../../apps/web/src/testing/chromium.ts";
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { aptItem, hostFacts, scanReport } from "../harness/fixtures.ts";
 import { apiClient } from "../harness/server.ts";
@@ -24,26 +29,9 @@ beforeAll(async () => {
   server = await startNextServer({ REDFLAG_DATA_DIR: dataDirectory.path });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Bindings and init scripts come through the DevTools protocol, which the page's policy does not govern.
-  await context.exposeBinding("reportCspViolation", (_source, violation: string) => {
-    violations.push(violation);
-  });
-  await context.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (event) => {
-      const report = (window as unknown as { reportCspViolation: (violation: string) => void })
-        .reportCspViolation;
-      report(
-        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber} (${event.sample})`,
-      );
-    });
-  });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  page.on("console", (message) => {
-    if (message.type() === "error" && /content security policy/i.test(message.text())) {
-      violations.push(`console: ${message.text()}`);
-    }
-  });
+  await watchCspViolations(context, page, violations);
   page.on("pageerror", (error) => violations.push(`page error: ${error.message}`));
 }, stepTimeout);
 

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type CommandId, idSchema } from "@redflag/contracts";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
+import {
+  type Browser,
+  launchChromium,
+  type Page,
+  watchCspViolations,
+} from "../../apps/web/src/testing/chromium.ts";
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
 import { type ApiClient, apiClient } from "../harness/server.ts";
@@ -111,6 +116,8 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  // A page the Content-Security-Policy broke fails the whole workflow, like an uncaught error.
+  await watchCspViolations(context, page, pageErrors);
 }, stepTimeout);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * `npx playwright install` cannot work on these machines: the browser comes from `apt-get install chromium`.
  */
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const chromiumPath = "/usr/bin/chromium";
 
@@ -29,3 +29,28 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+
+/**
+ * Collects every Content-Security-Policy violation in `context` and its pages into `sink`: the
+ * `securitypolicyviolation` event (reported through a binding, which the page's policy does not
+ * govern) and console errors about the policy.
+ */
+export async function watchCspViolations(context: BrowserContext, page: Page, sink: string[]): Promise<void> {
+  await context.exposeBinding("reportCspViolation", (_source, violation: string) => {
+    sink.push(violation);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (window as unknown as { reportCspViolation: (violation: string) => void })
+        .reportCspViolation;
+      report(
+        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber} (${event.sample})`,
+      );
+    });
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error" && /content security policy/i.test(message.text())) {
+      sink.push(`console: ${message.text()}`);
+    }
+  });
+}
