@@ -3,23 +3,11 @@ import { maxItemsPerScanner, reportScanInput, type ScanItem } from "@redflag/con
 import { AgentError } from "../src/errors.ts";
 import type { Scanner } from "../src/package-managers/package-manager.ts";
 import { runScanner } from "../src/scan.ts";
+import { item } from "./cli/scans.ts";
 
 function scannerOf(scan: () => Promise<ScanItem[]>): Scanner {
   return { packageType: "apt", isAvailable: async () => true, scan, isRebootRequired: async () => false };
 }
-
-const item = (index: number): ScanItem => ({
-  packageName: `pkg${index}`,
-  target: "",
-  currentVersion: "1.0",
-  availableVersion: "1.1",
-  severity: "low",
-  security: false,
-  cves: [],
-  source: null,
-  sizeBytes: null,
-  metadata: {},
-});
 
 describe("one scanner's part of a report", () => {
   test("a scanner's AgentError travels with its kind and whether retrying may help", async () => {
@@ -57,11 +45,15 @@ describe("one scanner's part of a report", () => {
 
   test("more updates than the server takes from one package manager are not sent trimmed: the scanner fails", async () => {
     const atLimit = await runScanner(
-      scannerOf(async () => Array.from({ length: maxItemsPerScanner }, (_, i) => item(i))),
+      scannerOf(async () =>
+        Array.from({ length: maxItemsPerScanner }, (_, i) => item({ packageName: `pkg${i}` })),
+      ),
     );
     expect(atLimit.status).toBe("ok");
     const over = await runScanner(
-      scannerOf(async () => Array.from({ length: maxItemsPerScanner + 1 }, (_, i) => item(i))),
+      scannerOf(async () =>
+        Array.from({ length: maxItemsPerScanner + 1 }, (_, i) => item({ packageName: `pkg${i}` })),
+      ),
     );
     expect(over).toMatchObject({ status: "error", kind: "failed", retryable: false });
     expect(over.status === "error" && over.error).toContain(`more than the ${maxItemsPerScanner}`);
