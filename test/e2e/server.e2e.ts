@@ -131,6 +131,18 @@ function agentBinary(): { path: string; sha256: string } {
   return { path, sha256: createHash("sha256").update(readFileSync(path)).digest("hex") };
 }
 
+/** Starts `times` downloads and leaves each after its first chunk, as an impatient client does. */
+async function walkAwayFromDownloads(url: string, times: number, headers: Record<string, string>) {
+  for (let attempt = 0; attempt < times; attempt++) {
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal, headers });
+    const reader = response.body?.getReader();
+    await reader?.read();
+    controller.abort();
+    await reader?.cancel().catch(() => {});
+  }
+}
+
 /** A GET as curl sends it: the body as it came over the wire, not decompressed. */
 function rawGet(url: string, headers: Record<string, string>) {
   return new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((done, fail) => {
@@ -210,17 +222,9 @@ describe(`security headers and downloads (${postgresUrl ? "Postgres" : "embedded
     expect(await sums.text()).toContain(`${binary.sha256}  redflag-agent-linux-x64\n`);
 
     // Clients that walk away mid-download.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const controller = new AbortController();
-      const response = await fetch(`${url}/downloads/redflag-agent-linux-x64`, {
-        signal: controller.signal,
-        headers: { "accept-encoding": "identity" },
-      });
-      const reader = response.body?.getReader();
-      await reader?.read();
-      controller.abort();
-      await reader?.cancel().catch(() => {});
-    }
+    await walkAwayFromDownloads(`${url}/downloads/redflag-agent-linux-x64`, 5, {
+      "accept-encoding": "identity",
+    });
 
     const whole = await fetch(`${url}/downloads/redflag-agent-linux-x64`, {
       headers: { "accept-encoding": "identity" },
@@ -258,14 +262,7 @@ describe(`security headers and downloads (${postgresUrl ? "Postgres" : "embedded
     });
     expect(compressedUnchanged.status).toBe(304);
     // Walking away from a compressed download is as clean.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const controller = new AbortController();
-      const response = await fetch(`${url}/downloads/redflag-agent-linux-x64`, { signal: controller.signal });
-      const reader = response.body?.getReader();
-      await reader?.read();
-      controller.abort();
-      await reader?.cancel().catch(() => {});
-    }
+    await walkAwayFromDownloads(`${url}/downloads/redflag-agent-linux-x64`, 3, { "accept-encoding": "gzip" });
 
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
     expect(running.output()).not.toContain("Controller is already closed");

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
 import { nonDocumentPolicy, securityHeaders } from "~/security-headers";
-import { agentFiles, agentsDirectory, builtFile, digestOf } from "~/server/download-files";
+import { agentFiles, agentsDirectory, builtFile, digestOf, etagMatches } from "~/server/download-files";
 
 const installed = Symbol.for("redflag.compressedDownloads");
 
@@ -81,8 +81,7 @@ async function serveCompressed(request: IncomingMessage, response: ServerRespons
     response.setHeader("etag", etag);
     response.setHeader("x-checksum-sha256", digest.hex);
     response.setHeader("cache-control", "no-cache");
-    const condition = request.headers["if-none-match"];
-    if (condition?.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*")) {
+    if (etagMatches(request.headers["if-none-match"], etag)) {
       response.writeHead(304).end();
       return;
     }

@@ -32,6 +32,11 @@ export function builtFile(directory: string | null, name: string): BuiltFile | n
   return { name, path, size: stats.size, modified: stats.mtimeMs };
 }
 
+/** Whether an If-None-Match header names `etag` (or `*`): the client's copy is current. */
+export function etagMatches(condition: string | null | undefined, etag: string): boolean {
+  return condition?.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*") ?? false;
+}
+
 type Digest = { key: string; hex: string; base64: string };
 const digests = new Map<string, Digest>();
 

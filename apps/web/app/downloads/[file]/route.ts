@@ -4,6 +4,7 @@ import {
   builtFile,
   checksumsFile,
   digestOf,
+  etagMatches,
   fileStream,
 } from "~/server/download-files";
 
@@ -19,10 +20,9 @@ function notFound(message: string): Response {
 
 /** The one answer to a conditional request whose ETag still matches. */
 function notModified(request: Request, etag: string, headers: Record<string, string>): Response | null {
-  const condition = request.headers.get("if-none-match");
-  if (!condition) return null;
-  const matches = condition.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*");
-  return matches ? new Response(null, { status: 304, headers: { etag, ...headers } }) : null;
+  return etagMatches(request.headers.get("if-none-match"), etag)
+    ? new Response(null, { status: 304, headers: { etag, ...headers } })
+    : null;
 }
 
 /**
