@@ -34,8 +34,13 @@ async function setUpInstall() {
 }
 
 describe("command leases", () => {
-  test("an expired lease is handed out again, then times out after the last attempt", async () => {
-    const { admin, agent, update, commandId } = await setUpInstall();
+  test("an expired scan is handed out again, then times out after the last attempt", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const { id: commandId } = await admin.client.agents.requestCommand.mutate({
+      agentId: agent.agentId,
+      type: "scan",
+    });
     for (let attempt = 1; attempt <= 3; attempt++) {
       const answer = await agent.client.agent.checkIn.mutate(checkIn);
       expect(answer.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, attempt]]);
@@ -47,6 +52,19 @@ describe("command leases", () => {
     expect(detail.status).toBe("timed_out");
     expect(detail.attempt).toBe(3);
     expect(detail.logs.filter((log) => log.kind === "lease_expired")).toHaveLength(3);
+  });
+
+  test("an install is never handed out twice: its expired lease times it out, and a retry is a new command", async () => {
+    const { admin, agent, update, commandId } = await setUpInstall();
+    const first = await agent.client.agent.checkIn.mutate(checkIn);
+    expect(first.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, 1]]);
+    await expireLeaseOf(commandId);
+    expect((await agent.client.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+    const detail = await admin.client.commands.get.query({ commandId });
+    expect(detail.status).toBe("timed_out");
+    expect(detail.maxAttempts).toBe(1);
+    expect(detail.logs.filter((log) => log.kind === "leased")).toHaveLength(1);
+    expect(detail.logs.find((log) => log.kind === "lease_expired")?.message).toContain("Not sent again");
     const [after] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
     expect(after?.status).toBe("failed");
 
@@ -60,8 +78,37 @@ describe("command leases", () => {
     expect(installing?.status).toBe("installing");
   });
 
-  test("the server-wide sweep takes back expired leases without a check-in", async () => {
+  test("a check-in naming the commands the agent holds extends their leases, and only those", async () => {
     const { admin, agent, commandId } = await setUpInstall();
+    await agent.client.agent.checkIn.mutate(checkIn);
+    const other = await registerAgent(server, admin);
+    const { id: othersScan } = await admin.client.agents.requestCommand.mutate({
+      agentId: other.agentId,
+      type: "scan",
+    });
+    await other.client.agent.checkIn.mutate(checkIn);
+    await expireLeaseOf(commandId);
+    await expireLeaseOf(othersScan);
+    // The agent names its own install and, falsely, the other agent's scan.
+    const answer = await agent.client.agent.checkIn.mutate({
+      ...checkIn,
+      runningCommandIds: [commandId, othersScan],
+    });
+    expect(answer.commands).toEqual([]);
+    const held = await admin.client.commands.get.query({ commandId });
+    expect(held.status).toBe("sent");
+    expect(held.leaseExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    const othersLease = (await admin.client.commands.get.query({ commandId: othersScan })).leaseExpiresAt;
+    expect(othersLease?.getTime()).toBeLessThan(Date.now());
+  });
+
+  test("the server-wide sweep takes back expired leases without a check-in", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const { id: commandId } = await admin.client.agents.requestCommand.mutate({
+      agentId: agent.agentId,
+      type: "scan",
+    });
     await agent.client.agent.checkIn.mutate(checkIn);
     await expireLeaseOf(commandId);
     const swept = await server.api.db.transaction((tx) => expireLeases(tx, {}));

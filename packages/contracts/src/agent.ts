@@ -75,6 +75,11 @@ export const checkInInput = z.object({
   agentVersion: nameText(64).min(1),
   metrics: metricsSchema.default({}),
   rebootRequired: z.boolean().default(false),
+  /**
+   * Commands the agent holds (queued or running): their leases are extended at each check-in, so a
+   * long install never runs out of lease while the agent still answers.
+   */
+  runningCommandIds: z.array(idSchema("command")).max(50).default([]),
 });
 
 /** One update a command acts on, as the agent needs it to act. */

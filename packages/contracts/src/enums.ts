@@ -73,6 +73,22 @@ export const commandTypes = [
 export const commandTypeSchema = z.enum(commandTypes);
 export type CommandType = z.infer<typeof commandTypeSchema>;
 
+/**
+ * Commands that change a machine: handed to an agent once, never again. Their lease running out
+ * times them out instead of queueing them again, since the agent may have started one before it went
+ * silent; running one twice (a second install after a restart) is worse than asking an admin to retry.
+ */
+export const onceOnlyCommandTypes = [
+  "install",
+  "rollback",
+  "reboot",
+  "update_agent",
+] as const satisfies readonly CommandType[];
+
+export function isOnceOnlyCommand(type: CommandType): boolean {
+  return (onceOnlyCommandTypes as readonly CommandType[]).includes(type);
+}
+
 export const commandStatuses = [
   "pending",
   "sent",

@@ -47,7 +47,9 @@ export function GeneralSettings() {
         pending={save.isPending}
         onSave={(value) => save.mutate({ key: "commandMaxAttempts", value })}
       >
-        How often a command is handed out again when its agent goes silent.
+        How often a scan or dry run is handed out again when its agent goes silent. Installs, rollbacks,
+        reboots and agent updates are handed out once: one whose agent went silent times out, to be
+        retried by hand.
       </NumberSetting>
       <h2>Debug and server health</h2>
       <Toggle

@@ -1,6 +1,7 @@
-import { type AgentId, type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
+import { type AgentId, type CommandId, type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
 import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
 import { sql } from "drizzle-orm";
+import { commandLeaseSeconds } from "../../config.ts";
 import { AppError } from "../../errors.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
@@ -29,10 +30,14 @@ export async function checkInAgent(
     agentVersion: string;
     metrics: Metrics;
     rebootRequired: boolean;
+    runningCommandIds?: CommandId[];
   },
 ) {
   const now = new Date();
   const at = now.toISOString();
+  if (options.runningCommandIds && options.runningCommandIds.length > 0) {
+    await extendHeldLeases(db, { ...options, runningCommandIds: options.runningCommandIds, now });
+  }
   const [heartbeat] = rowsOf<HeartbeatRow>(
     await db.execute(sql`
       with agent as (
@@ -70,4 +75,27 @@ export async function checkInAgent(
     ? rapidPollIntervalSeconds
     : (heartbeat.poll_interval_seconds ?? defaultPoll);
   return { commands, pollIntervalSeconds, rapidModeUntil: rapid, serverTime: now };
+}
+
+/**
+ * Extends the leases of the commands the agent says it holds (queued behind another, or running):
+ * an agent that keeps checking in never loses a command to lease expiry, however long it runs.
+ * Only its own commands, only while leased, and only while its token generation is current.
+ */
+async function extendHeldLeases(
+  db: DatabaseOrTransaction,
+  options: { agentId: AgentId; tokenGeneration: number; runningCommandIds: CommandId[]; now: Date },
+) {
+  const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000).toISOString();
+  await db.execute(sql`
+    update commands set lease_expires_at = ${leaseExpiresAt}::timestamptz
+    where agent_id = ${options.agentId}
+      and id in (${sql.join(
+        options.runningCommandIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})
+      and status in ('sent', 'running')
+      and exists (
+        select 1 from agents where id = ${options.agentId} and token_generation = ${options.tokenGeneration}
+      )`);
 }

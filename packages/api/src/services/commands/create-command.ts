@@ -3,6 +3,7 @@ import {
   type CommandId,
   type CommandTarget,
   type CommandType,
+  isOnceOnlyCommand,
   newId,
 } from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, type updates } from "@redflag/db";
@@ -44,7 +45,7 @@ export async function createCommand(
       status: "pending",
       targets: options.targets ?? [],
       parameters: options.parameters ?? {},
-      maxAttempts: commandMaxAttempts,
+      maxAttempts: isOnceOnlyCommand(options.type) ? 1 : commandMaxAttempts,
       retryOf: options.retryOf ?? null,
       createdBy: createdByOf(options.actor),
     })

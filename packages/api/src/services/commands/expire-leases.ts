@@ -1,4 +1,4 @@
-import { type AgentId, newId } from "@redflag/contracts";
+import { type AgentId, isOnceOnlyCommand, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
@@ -33,9 +33,11 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
       attempt: command.attempt,
       kind: "lease_expired" as const,
       message:
-        command.status === "timed_out"
-          ? `Lease expired on attempt ${command.attempt}, the last one: timed out`
-          : `Lease expired on attempt ${command.attempt}: queued again`,
+        command.status !== "timed_out"
+          ? `Lease expired on attempt ${command.attempt}: queued again`
+          : isOnceOnlyCommand(command.type)
+            ? "Lease expired: the agent stopped answering before it reported a result. Not sent again, since it may have started; check the host, then retry"
+            : `Lease expired on attempt ${command.attempt}, the last one: timed out`,
     })),
   );
   const timedOut = expired.filter((command) => command.status === "timed_out").map((command) => command.id);
