@@ -12,6 +12,8 @@ export const exitCodes = {
   scanFailed: 7,
   alreadyRunning: 8,
   serverRejected: 9,
+  /** The server's key is not the pinned one, or a signature did not verify. */
+  untrusted: 11,
 } as const;
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
 

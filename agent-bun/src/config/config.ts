@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes } from "../errors.ts";
 import { agentIdPattern } from "../limits.ts";
+import { serverKeySchema } from "../trust/keys.ts";
 import { readFileIfExists, writeFileAtomically } from "./files.ts";
 import { defaultPaths } from "./paths.ts";
 
@@ -44,6 +45,11 @@ export type Registration = z.infer<typeof registrationSchema>;
 export const configFileSchema = z.strictObject({
   serverUrl: serverUrlSchema.optional(),
   registration: registrationSchema.optional(),
+  /**
+   * The server's signing keys pinned at registration: commands and agent binaries must be signed by
+   * one of them (or by a key they announced since, kept in the state directory).
+   */
+  serverKeys: z.array(serverKeySchema).max(10).optional(),
   /** Server-set, remembered so a restart keeps the pace. */
   pollIntervalSeconds: z.number().int().min(5).max(86_400).default(300),
   /** Upper bound of the random delay added to each poll (spreads a fleet's check-ins). */

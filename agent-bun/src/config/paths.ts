@@ -23,6 +23,10 @@ export function stateFiles(stateDirectory: string) {
     outbox: join(stateDirectory, "outbox"),
     lock: join(stateDirectory, "agent.lock"),
     machineId: join(stateDirectory, "machine_id"),
+    /** Nonces of accepted commands, kept until each expires (trust/nonce-store.ts). */
+    nonces: join(stateDirectory, "command_nonces.json"),
+    /** Server keys learned or retired through signed key statements since registration. */
+    trustedKeys: join(stateDirectory, "trusted_keys.json"),
   };
 }
 export type StateFiles = ReturnType<typeof stateFiles>;
