@@ -6,3 +6,4 @@
  */
 export const maxOutputLength = 64 * 1024;
 export const agentIdPattern = /^agt_[0-9a-z]{26}$/;
+export const commandIdPattern = /^cmd_[0-9a-z]{26}$/;

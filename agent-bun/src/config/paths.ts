@@ -22,11 +22,16 @@ export function stateFiles(stateDirectory: string) {
     daemonState: join(stateDirectory, "daemon_state.json"),
     outbox: join(stateDirectory, "outbox"),
     lock: join(stateDirectory, "agent.lock"),
+    /** Which commands were started and finished here (daemon/ledger.ts). */
+    commandLedger: join(stateDirectory, "commands.json"),
     machineId: join(stateDirectory, "machine_id"),
     /** Nonces of accepted commands, kept until each expires (trust/nonce-store.ts). */
     nonces: join(stateDirectory, "command_nonces.json"),
     /** Server keys learned or retired through signed key statements since registration. */
     trustedKeys: join(stateDirectory, "trusted_keys.json"),
+    /** A reboot or agent update that finishes across a restart (agent-bun/src/lifecycle/). */
+    rebootMarker: join(stateDirectory, "reboot_pending.json"),
+    updateMarker: join(stateDirectory, "update_pending.json"),
   };
 }
 export type StateFiles = ReturnType<typeof stateFiles>;

@@ -1,4 +1,4 @@
-import { type LeasedCommand, rapidPollIntervalSeconds } from "@redflag/contracts";
+import { type LeasedCommand, type ReportResultInput, rapidPollIntervalSeconds } from "@redflag/contracts";
 import type { RegisteredConfig } from "../config/config.ts";
 import { saveConfig } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
@@ -11,6 +11,8 @@ import { AgentConnection } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
 import { executeCommand } from "./commands.ts";
+import { JobQueue } from "./jobs.ts";
+import { CommandLedger } from "./ledger.ts";
 import { acquireLock } from "./lock.ts";
 import { type DaemonState, loadDaemonState, saveDaemonState } from "./state.ts";
 
@@ -21,19 +23,32 @@ const firstBackoffMs = 1000;
 const firstScanRetryMs = 60_000;
 const maxBackoffMs = 5 * 60_000;
 
-/** Waits `ms`, or less if the signal fires. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+/** A wait the daemon can cut short: on stop (the signal) or when a job finished (`wake`). */
+class Pause {
+  private cut: (() => void) | null = null;
+
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.cut = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.cut = done;
+    });
+  }
+
+  wake() {
+    this.cut?.();
+  }
 }
+
+/** While the agent holds commands it checks in at least this often, well within their 15-minute lease. */
+const holdingCheckInMs = 5 * 60_000;
 
 export type DaemonOptions = {
   config: RegisteredConfig;
@@ -43,9 +58,11 @@ export type DaemonOptions = {
 };
 
 /**
- * The poll loop: scan when due, deliver the outbox, check in, run leased commands one at a time,
- * then wait for the next poll (server-set interval plus jitter, or 5 s in rapid mode). While the
- * server cannot be reached, retries back off exponentially with full jitter, never past 5 minutes.
+ * The poll loop: deliver the outbox, check in (naming the commands the agent holds, which extends
+ * their leases), queue leased commands and due scans, then wait for the next poll (server-set
+ * interval plus jitter, or 5 s in rapid mode). Scans and commands run one at a time in a job queue
+ * beside the loop, so a long install never makes the agent look offline. While the server cannot be
+ * reached, retries back off exponentially with full jitter, never past 5 minutes.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const { config, files, signal } = options;
@@ -56,6 +73,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const outbox = new Outbox(files.outbox);
     const metrics = createMetricsCollector();
     const scanners = createScanners(config.file);
+    const ledger = new CommandLedger(files.commandLedger);
+    const pause = new Pause();
     let state: DaemonState = loadDaemonState(files.daemonState);
     const remember = (patch: Partial<DaemonState>) => {
       state = { ...state, ...patch };
@@ -76,50 +95,89 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         log.error("{count} reports were rejected by the server and set aside", { count: delivery.rejected });
       if (delivery.error) throw delivery.error;
     };
+    /** Delivers now if it can; what is not delivered waits in the outbox for the next check-in. */
+    const deliverSoon = () =>
+      deliver().catch((error: unknown) => {
+        log.warn("Reports wait in the outbox: {error}", { error: describeError(error) });
+      });
     log.info("Agent {version} started as {agentId}, server {server}", {
       version: agentVersion,
       agentId: connection.agentId,
       server: connection.serverUrl,
     });
+    if (ledger.damaged) log.error("{problem}", { problem: ledger.damaged });
+    reportInterrupted(ledger, outbox);
 
     let nextScanAt = 0;
     let scanRetryMs = 0;
+    const scan = async () => {
+      const scanIntervalMs = config.file.scanIntervalSeconds * 1000;
+      const result = await runScan(config.file);
+      queueScan(result);
+      log.info("Scanned: {summary}", { summary: summarize(result) });
+      const passingFailure = result.scanners.some(
+        (scanner) => scanner.status === "error" && scanner.retryable,
+      );
+      scanRetryMs = passingFailure
+        ? Math.min(scanIntervalMs, Math.max(firstScanRetryMs, scanRetryMs * 2))
+        : 0;
+      nextScanAt = Date.now() + (passingFailure ? scanRetryMs : scanIntervalMs);
+      if (passingFailure) log.warn("Scanning again in {seconds} s", { seconds: scanRetryMs / 1000 });
+      await deliverSoon();
+    };
+    const runCommand = async (command: LeasedCommand) => {
+      ledger.start(command);
+      const result = await executeCommand(command, { config: config.file, connection, onScan: queueScan });
+      if (result) outbox.add({ kind: "reportResult", payload: result });
+      ledger.finish(command.id);
+      await deliverSoon();
+    };
+    let ranCommand = false;
+    const jobs = new JobQueue(
+      async (job) => {
+        if (job.kind === "scan") return scan();
+        ranCommand = true;
+        return runCommand(job.command);
+      },
+      // After commands, check in at once: more may be waiting (a dry run, then its install).
+      () => {
+        if (ranCommand) pause.wake();
+        ranCommand = false;
+      },
+    );
+
     let backoffMs = 0;
     while (!signal.aborted) {
       let waitMs: number;
       try {
-        if (Date.now() >= nextScanAt) {
-          const scanIntervalMs = config.file.scanIntervalSeconds * 1000;
-          const scan = await runScan(config.file);
-          queueScan(scan);
-          log.info("Scanned: {summary}", { summary: summarize(scan) });
-          const passingFailure = scan.scanners.some(
-            (scanner) => scanner.status === "error" && scanner.retryable,
-          );
-          scanRetryMs = passingFailure
-            ? Math.min(scanIntervalMs, Math.max(firstScanRetryMs, scanRetryMs * 2))
-            : 0;
-          nextScanAt = Date.now() + (passingFailure ? scanRetryMs : scanIntervalMs);
-          if (passingFailure) log.warn("Scanning again in {seconds} s", { seconds: scanRetryMs / 1000 });
+        if (Date.now() >= nextScanAt && !jobs.hasScan()) {
+          // Not due again until this one finishes and says when.
+          nextScanAt = Number.POSITIVE_INFINITY;
+          jobs.add({ kind: "scan" });
         }
         await deliver();
         const rebootRequired = (
           await Promise.all(scanners.map((scanner) => scanner.isRebootRequired()))
         ).some(Boolean);
         const answer = await connection.call("the check-in", (agent) =>
-          agent.checkIn.mutate({ agentVersion, metrics: metrics(), rebootRequired }),
+          agent.checkIn.mutate({
+            agentVersion,
+            metrics: metrics(),
+            rebootRequired,
+            runningCommandIds: jobs.heldCommandIds(),
+          }),
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
         if (answer.pollIntervalSeconds !== config.file.pollIntervalSeconds && !answer.rapidModeUntil) {
           saveConfig(config, { ...config.file, pollIntervalSeconds: answer.pollIntervalSeconds });
         }
-        await runPrograms(answer.commands);
+        for (const command of answer.commands) takeCommand(command);
         backoffMs = 0;
         const rapid = answer.rapidModeUntil !== null && answer.rapidModeUntil.getTime() > Date.now();
         waitMs = rapid
           ? Math.min(answer.pollIntervalSeconds, rapidPollIntervalSeconds) * 1000
           : answer.pollIntervalSeconds * 1000 + random() * config.file.pollJitterSeconds * 1000;
-        if (answer.commands.length > 0) waitMs = 0;
+        if (jobs.heldCommandIds().length > 0) waitMs = Math.min(waitMs, holdingCheckInMs);
       } catch (error) {
         if (!(error instanceof ExitError) || !error.retryable) throw error;
         backoffMs = Math.min(maxBackoffMs, Math.max(firstBackoffMs, backoffMs * 2));
@@ -130,20 +188,103 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           seconds: Math.round(waitMs / 100) / 10,
         });
       }
-      await pause(waitMs, signal);
+      await pause.wait(waitMs, signal);
     }
     log.info("Stopping");
+    await stopJobs();
 
-    async function runPrograms(commands: LeasedCommand[]) {
-      for (const command of commands) {
-        if (signal.aborted) return;
-        const result = await executeCommand(command, { config: config.file, connection, onScan: queueScan });
-        if (result) outbox.add({ kind: "reportResult", payload: result });
-        await deliver();
+    /** Queues a leased command, unless this agent already holds or ran it. */
+    function takeCommand(command: LeasedCommand) {
+      if (jobs.holds(command.id)) return;
+      const seen = ledger.status(command.id);
+      if (seen) {
+        log.warn("Command {id} was handed out again after it {seen} here: not run twice", {
+          id: command.id,
+          seen: seen === "running" ? "started" : "ran",
+        });
+        outbox.add({
+          kind: "reportResult",
+          payload: notRun(
+            command.id,
+            `Not run: this agent already ${seen === "running" ? "started" : "ran"} this command, and does not run one twice`,
+            "duplicate",
+          ),
+        });
+        return;
       }
+      jobs.add({ kind: "command", command });
+    }
+
+    /**
+     * On stop, the running job is let finish (stopping a package manager half-way is worse than a slow
+     * stop); commands that have not started are handed back as failed with nothing changed.
+     */
+    async function stopJobs() {
+      for (const job of jobs.takeWaiting()) {
+        if (job.kind !== "command") continue;
+        outbox.add({
+          kind: "reportResult",
+          payload: notRun(
+            job.command.id,
+            "Not started: the agent was stopped before this command's turn came. Nothing was changed; retry it.",
+            "stopped",
+          ),
+        });
+      }
+      const running = jobs.running();
+      if (running)
+        log.info("Waiting for the running {kind} to finish before stopping", { kind: running.kind });
+      await jobs.idle();
+      await deliverSoon();
     }
   } finally {
     lock.release();
+  }
+}
+
+/** A failed result for a command that was not run (nothing on the host changed). */
+function notRun(commandId: LeasedCommand["id"], output: string, reason: string): ReportResultInput {
+  const now = new Date();
+  return {
+    commandId,
+    status: "failed",
+    exitCode: null,
+    output,
+    startedAt: now,
+    finishedAt: now,
+    items: [],
+    result: { notRun: reason },
+  };
+}
+
+/** Commands that change their host across a restart finish by their own records (lifecycle). */
+const finishAcrossRestart = new Set(["reboot", "update_agent"]);
+
+/**
+ * Commands a previous run left running were interrupted: each is reported failed, never run again.
+ * What they did is unknown, so the report says to check the host.
+ */
+function reportInterrupted(ledger: CommandLedger, outbox: Outbox) {
+  for (const entry of ledger.takeInterrupted()) {
+    if (finishAcrossRestart.has(entry.type)) continue;
+    log.warn(
+      "Command {id} ({type}) was interrupted when the agent stopped: reporting it, not running it again",
+      {
+        id: entry.id,
+        type: entry.type,
+      },
+    );
+    outbox.add({
+      kind: "reportResult",
+      payload: {
+        ...notRun(
+          entry.id,
+          `Interrupted: the agent stopped while this ${entry.type} ran (started ${entry.startedAt.toISOString()}). It was not run again; check the host, then retry.`,
+          "interrupted",
+        ),
+        startedAt: entry.startedAt,
+      },
+    });
   }
 }
 

@@ -256,5 +256,9 @@ describe("the daemon's copies of protocol limits", () => {
       limits.agentIdPattern.test(`${id}x`),
     );
     expect(limits.agentIdPattern.test(contracts.newId("command"))).toBe(false);
+    const commandId = contracts.newId("command");
+    expect(limits.commandIdPattern.test(commandId)).toBe(true);
+    expect(limits.commandIdPattern.test(`${commandId}x`)).toBe(false);
+    expect(limits.commandIdPattern.test(id)).toBe(false);
   });
 });
