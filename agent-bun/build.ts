@@ -11,28 +11,65 @@ const root = resolve(import.meta.dir, "..");
 const tools = join(root, "tools", "node_modules");
 
 export type AgentTarget = {
+  /** The file name in dist/agents and under /downloads; the binary knows it as `agentTarget`. */
   file: string;
-  target: "bun-linux-x64" | "bun-linux-arm64" | "bun-windows-x64";
+  target:
+    | "bun-linux-x64-baseline"
+    | "bun-linux-x64-baseline-musl"
+    | "bun-linux-arm64"
+    | "bun-linux-arm64-musl"
+    | "bun-windows-x64-baseline";
+  os: "linux" | "windows";
+  arch: "x64" | "arm64";
+  libc: "glibc" | "musl" | null;
   /** The Bun runtime the binary is made of. */
   executablePath: string;
 };
 
+const runtime = (name: string, binary = "bun") => join(tools, "@oven", name, "bin", binary);
+
+// Every x64 binary uses Bun's baseline runtime (no AVX2), so it runs on the Atom and Celeron CPUs of
+// NAS boxes and mini PCs; the agent mostly waits on package managers, so AVX2 would buy nothing.
 export const agentTargets: AgentTarget[] = [
   {
     file: "redflag-agent-linux-x64",
-    target: "bun-linux-x64",
-    // The bun package's postinstall moves its platform binary here.
-    executablePath: join(tools, "bun", "bin", "bun.exe"),
+    target: "bun-linux-x64-baseline",
+    os: "linux",
+    arch: "x64",
+    libc: "glibc",
+    executablePath: runtime("bun-linux-x64-baseline"),
+  },
+  {
+    file: "redflag-agent-linux-x64-musl",
+    target: "bun-linux-x64-baseline-musl",
+    os: "linux",
+    arch: "x64",
+    libc: "musl",
+    executablePath: runtime("bun-linux-x64-musl-baseline"),
   },
   {
     file: "redflag-agent-linux-arm64",
     target: "bun-linux-arm64",
-    executablePath: join(tools, "@oven", "bun-linux-aarch64", "bin", "bun"),
+    os: "linux",
+    arch: "arm64",
+    libc: "glibc",
+    executablePath: runtime("bun-linux-aarch64"),
+  },
+  {
+    file: "redflag-agent-linux-arm64-musl",
+    target: "bun-linux-arm64-musl",
+    os: "linux",
+    arch: "arm64",
+    libc: "musl",
+    executablePath: runtime("bun-linux-aarch64-musl"),
   },
   {
     file: "redflag-agent-windows-x64.exe",
-    target: "bun-windows-x64",
-    executablePath: join(tools, "@oven", "bun-windows-x64", "bin", "bun.exe"),
+    target: "bun-windows-x64-baseline",
+    os: "windows",
+    arch: "x64",
+    libc: null,
+    executablePath: runtime("bun-windows-x64-baseline", "bun.exe"),
   },
 ];
 
@@ -65,7 +102,10 @@ export async function compile(options: {
     compile: { target: target.target, executablePath: target.executablePath, outfile: options.outfile },
     minify: true,
     sourcemap: "none",
-    define: { REDFLAG_AGENT_VERSION: JSON.stringify(options.version) },
+    define: {
+      REDFLAG_AGENT_VERSION: JSON.stringify(options.version),
+      REDFLAG_AGENT_TARGET: JSON.stringify(target.file),
+    },
   });
   if (!result.success) {
     throw new Error(`Building ${target.file} failed:\n${result.logs.map(String).join("\n")}`);
@@ -77,28 +117,47 @@ export function agentVersionForBuild(): string {
   return manifest.version ?? "0.0.0";
 }
 
+/** dist/agents/manifest.json: what was built, for the server (self-update, the Add-agent page). */
+export type AgentManifest = {
+  version: string;
+  files: {
+    file: string;
+    os: AgentTarget["os"];
+    arch: AgentTarget["arch"];
+    libc: AgentTarget["libc"];
+    sha256: string;
+    size: number;
+  }[];
+};
+
 async function buildAll() {
   if (Bun.version !== pinnedBunVersion()) {
     throw new Error(`Build with the pinned Bun ${pinnedBunVersion()} (tools/), not ${Bun.version}`);
   }
   const version = agentVersionForBuild();
   mkdirSync(agentsDirectory, { recursive: true });
-  const sums: string[] = [];
+  const manifest: AgentManifest = { version, files: [] };
+  const startedAll = performance.now();
   for (const target of agentTargets) {
     const started = performance.now();
     const outfile = join(agentsDirectory, target.file);
     await compile({ entrypoint: join(import.meta.dir, "src", "index.ts"), target, outfile, version });
     const bytes = readFileSync(outfile);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    sums.push(`${sha256}  ${target.file}`);
+    const { file, os, arch, libc } = target;
+    manifest.files.push({ file, os, arch, libc, sha256, size: bytes.length });
     // Served to clients that accept gzip (apps/web/src/server/compressed-downloads.ts): about half the bytes.
     writeFileSync(`${outfile}.gz`, Bun.gzipSync(bytes, { level: 6 }));
     console.log(
       `${target.file}  ${(bytes.length / 1024 / 1024).toFixed(1)} MiB  sha256 ${sha256}  (${Math.round(performance.now() - started)} ms)`,
     );
   }
-  writeFileSync(join(agentsDirectory, "SHA256SUMS"), `${sums.join("\n")}\n`);
-  console.log(`agent ${version} built into ${agentsDirectory}`);
+  const sums = manifest.files.map((entry) => `${entry.sha256}  ${entry.file}\n`).join("");
+  writeFileSync(join(agentsDirectory, "SHA256SUMS"), sums);
+  writeFileSync(join(agentsDirectory, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(
+    `agent ${version} built into ${agentsDirectory} (${Math.round(performance.now() - startedAll)} ms)`,
+  );
 }
 
 if (import.meta.main) await buildAll();

@@ -6,7 +6,9 @@ import { dirname, join } from "node:path";
 /** The only files served: the agent binaries `bun run build:agents` writes (agent-bun/build.ts). */
 export const agentFiles = [
   "redflag-agent-linux-x64",
+  "redflag-agent-linux-x64-musl",
   "redflag-agent-linux-arm64",
+  "redflag-agent-linux-arm64-musl",
   "redflag-agent-windows-x64.exe",
 ] as const;
 export const checksumsFile = "SHA256SUMS";
