@@ -86,7 +86,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       // The id travels with the queued report, so a redelivery after a lost answer is recorded once.
       if (report) outbox.add({ kind: "reportScan", payload: { ...report, reportId: crypto.randomUUID() } });
     };
-    const deliver = async () => {
+    // One delivery at a time (the loop and finished jobs both deliver): each waits for the one before,
+    // then sends whatever still waits, so no report goes out twice at once.
+    let deliveries: Promise<unknown> = Promise.resolve();
+    const deliver = (): Promise<void> => {
+      const next = deliveries.then(deliverOnce);
+      deliveries = next.catch(() => {});
+      return next;
+    };
+    const deliverOnce = async () => {
       const delivery = await outbox.deliver(connection, (entry) => {
         log.info("Delivered {kind} from the outbox", { kind: entry.kind });
         if (entry.kind === "reportScan") remember({ lastScanReportedAt: new Date() });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type LeasedCommand, newId } from "@redflag/contracts";
 import { type Job, JobQueue } from "../../src/daemon/jobs.ts";
 
+/** Only what the queue reads; signatures are checked where commands run, not here. */
 function command(): LeasedCommand {
   return {
     id: newId("command"),
@@ -10,7 +11,7 @@ function command(): LeasedCommand {
     leaseExpiresAt: new Date(),
     targets: [],
     parameters: {},
-  } as LeasedCommand;
+  } as unknown as LeasedCommand;
 }
 
 /** A job runner whose jobs finish when the test says so. */
