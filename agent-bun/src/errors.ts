@@ -12,8 +12,15 @@ export const exitCodes = {
   scanFailed: 7,
   alreadyRunning: 8,
   serverRejected: 9,
+  /** --install-service on a host without systemd: installed and registered, but not as a service. */
+  noServiceManager: 10,
   /** The server's key is not the pinned one, or a signature did not verify. */
   untrusted: 11,
+  /**
+   * The daemon stopped so its service manager starts the installed binary again (an agent update, or
+   * the previous binary put back): non-zero, because Windows restarts a service only on failure.
+   */
+  restartForUpdate: 12,
 } as const;
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
 

@@ -19,6 +19,7 @@ import { loadScanCache, type ScanCache } from "../scan-cache.ts";
 import { registerAgent } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
+import { registrationTokenPattern, runServiceMode } from "./service-mode.ts";
 
 export type CliIo = {
   stdout: (text: string) => void;
@@ -46,6 +47,9 @@ type Options = {
   listUpdates?: boolean;
   export?: "json" | "csv";
   daemon?: boolean;
+  installService?: boolean;
+  uninstallService?: boolean;
+  purge?: boolean;
 };
 
 /** The parser; it prints help and the version, while its errors are printed by `main` like the agent's own. */
@@ -72,6 +76,12 @@ function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
       ]),
     )
     .option("--daemon", "run the poll loop (the default when registered)")
+    .option(
+      "--install-service",
+      "install this binary as a systemd service and start it; registers first (--server, --token) unless already registered with that server",
+    )
+    .option("--uninstall-service", "stop and remove the service and the installed binary")
+    .option("--purge", "with --uninstall-service: remove the config and state too")
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({
@@ -94,7 +104,8 @@ Exit codes:
   0 ok               1 internal error   2 usage
   3 not registered   4 needs root       5 server unreachable
   6 token refused    7 scan failed      8 another agent is running
-  9 server rejected the request`,
+  9 server rejected the request
+  10 installed, but systemd is not running: start --daemon by other means`,
     );
 }
 
@@ -134,19 +145,45 @@ async function dispatch(
   io: CliIo,
   width: number,
 ): Promise<number> {
-  const modes = [options.register, options.scan, options.status, options.listUpdates, options.daemon].filter(
-    Boolean,
-  ).length;
-  if (modes > 1) usage("Choose one of --register, --scan, --status, --list-updates, --daemon");
-  if ((options.server || options.token) && !options.register)
-    usage("--server and --token go with --register");
-  if (options.export && (options.register || options.status || options.daemon)) {
+  const modes = [
+    options.register,
+    options.scan,
+    options.status,
+    options.listUpdates,
+    options.daemon,
+    options.installService,
+    options.uninstallService,
+  ].filter(Boolean).length;
+  if (modes > 1)
+    usage(
+      "Choose one of --register, --scan, --status, --list-updates, --daemon, --install-service, --uninstall-service",
+    );
+  if ((options.server || options.token) && !options.register && !options.installService)
+    usage("--server and --token go with --register or --install-service");
+  if (options.purge && !options.uninstallService) usage("--purge goes with --uninstall-service");
+  if (
+    options.export &&
+    (options.register ||
+      options.status ||
+      options.daemon ||
+      options.installService ||
+      options.uninstallService)
+  ) {
     usage("--export goes alone, or with --scan or --list-updates");
   }
   const config = loadConfig(environment);
   const files = stateFiles(config.stateDirectory);
 
   if (options.register) return register(options, config, environment, io);
+  if (options.installService || options.uninstallService) {
+    const request = {
+      install: options.installService === true,
+      server: options.server,
+      token: options.token,
+      purge: options.purge === true,
+    };
+    return runServiceMode(request, config, environment, io, usage);
+  }
   if (options.status) return status(config, io);
   if (options.scan) {
     requireRoot("Scanning (apt-get update)", environment.platform);
@@ -184,7 +221,7 @@ async function register(options: Options, config: LoadedConfig, environment: Age
   if (!options.token) usage("--register needs --token TOKEN");
   const server = serverUrlSchema.safeParse(serverText);
   if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
-  if (!/^[\x21-\x7e]{10,200}$/.test(options.token))
+  if (!registrationTokenPattern.test(options.token))
     usage("The registration token looks wrong (10–200 printable characters)");
   const files = stateFiles(config.stateDirectory);
   const host = collectHostFacts(files.machineId);

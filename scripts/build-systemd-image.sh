@@ -1,0 +1,29 @@
+#!/bin/sh
+# Builds the root of a minimal Debian 12 host with systemd as PID 1, for the agent's systemd-service
+# end-to-end test (test/agent/systemd-service.e2e.ts), which `docker import`s it into the dockerd it
+# starts. debootstrap needs Debian's mirror, so this runs once in CI's install step, not per test.
+# Usage: scripts/build-systemd-image.sh [TARBALL]   (default: the path the test reads)
+set -eu
+tarball=${1:-${REDFLAG_SYSTEMD_ROOT_TAR:-/var/cache/redflag/debian-systemd-12.tar}}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+[ "$(id -u)" -eq 0 ] || { echo "build-systemd-image.sh: debootstrap needs root" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "build-systemd-image.sh: apt-get install debootstrap" >&2; exit 1; }
+if [ -s "$tarball" ]; then
+  echo "build-systemd-image.sh: $tarball already exists"
+  exit 0
+fi
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+# curl and ca-certificates for the one-line installer, openssl for its signature check,
+# procps for the test's look at the agent's process.
+debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates,openssl,procps \
+  bookworm "$root" "$mirror"
+# A container has no consoles to log in on, and nothing here should reach the network by itself.
+rm -f "$root"/etc/systemd/system/getty.target.wants/* \
+  "$root"/etc/systemd/system/timers.target.wants/apt-daily*.timer
+apt_get_clean() { rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*_Packages; }
+apt_get_clean
+mkdir -p "$(dirname "$tarball")"
+tar -C "$root" -cf "$tarball.partial" .
+mv "$tarball.partial" "$tarball"
+echo "build-systemd-image.sh: wrote $tarball ($(du -h "$tarball" | cut -f1))"
