@@ -8,6 +8,10 @@ const io = {
 };
 // The daemon never loads the CLI's parser or tables (see daemon/start.ts).
 const daemonOnly = argv.length === 0 || (argv.length === 1 && argv[0] === "--daemon");
+// The trial run of a new binary during an agent update (lifecycle/trial.ts): not a user command.
+const updateTrial = argv[0] === "--update-trial";
 process.exitCode = daemonOnly
   ? await (await import("./daemon/start.ts")).runDaemonMode(environment, io.stderr)
-  : await (await import("./cli/main.ts")).main(argv, environment, io);
+  : updateTrial
+    ? await (await import("./lifecycle/trial.ts")).runUpdateTrial(argv.slice(1), environment, io)
+    : await (await import("./cli/main.ts")).main(argv, environment, io);

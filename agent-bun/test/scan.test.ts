@@ -6,7 +6,13 @@ import { runScanner } from "../src/scan.ts";
 import { item } from "./cli/scans.ts";
 
 function scannerOf(scan: () => Promise<ScanItem[]>): Scanner {
-  return { packageType: "apt", isAvailable: async () => true, scan, isRebootRequired: async () => false };
+  return {
+    packageType: "apt",
+    isAvailable: async () => true,
+    scan,
+    isRebootRequired: async () => false,
+    rebootStatus: async () => ({ required: false, reasons: [] }),
+  };
 }
 
 describe("one scanner's part of a report", () => {

@@ -172,9 +172,13 @@ export function loadConfig(environment: AgentEnvironment): LoadedConfig {
     path,
     exists: text !== null,
     file,
-    stateDirectory:
-      environment.stateDirectory ?? file.stateDirectory ?? defaultPaths(environment).stateDirectory,
+    stateDirectory: stateDirectoryOf(environment, file),
   };
+}
+
+/** The state directory: REDFLAG_STATE_DIR, else the config file's, else the platform's default. */
+export function stateDirectoryOf(environment: AgentEnvironment, file: ConfigFile): string {
+  return environment.stateDirectory ?? file.stateDirectory ?? defaultPaths(environment).stateDirectory;
 }
 
 export function saveConfig(config: LoadedConfig, file: ConfigFile) {

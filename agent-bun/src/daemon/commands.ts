@@ -7,7 +7,9 @@ import {
   toPrintableText,
 } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
+import type { StateFiles } from "../config/paths.ts";
 import { describeError } from "../errors.ts";
+import { lifecycleContextOf, runLifecycleCommand } from "../lifecycle/index.ts";
 import { maxOutputLength } from "../limits.ts";
 import { logger } from "../logging.ts";
 import { describePlan, type InstallResult, type Progress } from "../package-managers/package-manager.ts";
@@ -22,6 +24,10 @@ export type CommandContext = {
   connection: AgentConnection;
   /** Hands a fresh scan to the daemon, which caches it and queues its report. */
   onScan: (scan: LastScan) => void;
+  /** Where reboot and update_agent leave their markers (found from the config when not given). */
+  files?: StateFiles;
+  /** Whether an install or rollback is running beside this command: a reboot then refuses. */
+  isInstallRunning?: () => boolean;
 };
 
 type Outcome = Omit<ReportResultInput, "commandId" | "startedAt" | "finishedAt">;
@@ -157,7 +163,12 @@ async function dryRun(command: LeasedCommand, context: CommandContext): Promise<
   };
 }
 
-async function run(command: LeasedCommand, context: CommandContext, progress: Progress): Promise<Outcome> {
+/** Null when the result comes later (a reboot or agent update finishes across a restart). */
+async function run(
+  command: LeasedCommand,
+  context: CommandContext,
+  progress: Progress,
+): Promise<Outcome | null> {
   switch (command.type) {
     case "scan": {
       const scan = await runScan(context.config);
@@ -195,19 +206,14 @@ async function run(command: LeasedCommand, context: CommandContext, progress: Pr
       };
     case "reboot":
     case "update_agent":
-      return {
-        status: "failed",
-        exitCode: null,
-        output: `This agent version does not support the ${command.type} command yet`,
-        items: [],
-        result: {},
-      };
+      return runLifecycleCommand({ ...command, type: command.type }, lifecycleContextOf(context), progress);
   }
 }
 
 /**
  * Runs one leased command to its result (never throws: a failure is a result too).
- * Null when the command was cancelled before it started: the server already knows its end.
+ * Null when the command was cancelled before it started (the server already knows its end), or
+ * when its result comes after a restart (reboot, update_agent: lifecycle/finishPendingLifecycle).
  */
 export async function executeCommand(
   command: LeasedCommand,
@@ -221,7 +227,7 @@ export async function executeCommand(
     log.info("Command {id} was cancelled before it started", { id: command.id });
     return null;
   }
-  let outcome: Outcome;
+  let outcome: Outcome | null;
   log.info("Running {type} command {id} ({targets} targets)", {
     type: command.type,
     id: command.id,
@@ -239,6 +245,10 @@ export async function executeCommand(
     };
   }
   await reporter.flush();
+  if (outcome === null) {
+    log.info("Command {id} finishes after a restart", { id: command.id });
+    return null;
+  }
   log.info("Command {id} {status}", { id: command.id, status: outcome.status });
   return { commandId: command.id, startedAt, finishedAt: new Date(), ...outcome };
 }

@@ -2,6 +2,7 @@ import { loadConfig, requireRegistration } from "../config/config.ts";
 import { stateFiles } from "../config/paths.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
+import { guardUpdateAtStart, onRestartRequested, restartExitCode } from "../lifecycle/index.ts";
 import { setUpLogging } from "../logging.ts";
 import { runDaemon } from "./daemon.ts";
 
@@ -17,17 +18,22 @@ export async function runDaemonMode(
     const config = requireRegistration(loadConfig(environment));
     requireRoot("The daemon (it installs packages)", environment.platform);
     setUpLogging();
+    const files = stateFiles(config.stateDirectory);
+    // A new agent binary that keeps failing before its first check-in gives way to the previous one.
+    if (guardUpdateAtStart(files)) return exitCodes.restartForUpdate;
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+    const stopListening = onRestartRequested(stop);
     try {
-      await runDaemon({ config, files: stateFiles(config.stateDirectory), signal: controller.signal });
+      await runDaemon({ config, files, signal: controller.signal });
     } finally {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      stopListening();
     }
-    return exitCodes.ok;
+    return restartExitCode() ?? exitCodes.ok;
   } catch (error) {
     return exitCodeFor(error, stderr);
   }

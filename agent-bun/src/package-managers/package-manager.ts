@@ -22,7 +22,12 @@ export type Scanner = {
   scan: () => Promise<ScanItem[]>;
   /** Whether the packages this manager installed want a reboot. */
   isRebootRequired: () => Promise<boolean>;
+  /** The same, with why: short lines (package names, Windows' flag) shown on the agent page. */
+  rebootStatus: () => Promise<RebootStatus>;
 };
+
+export type RebootStatus = { required: boolean; reasons: string[] };
+export const notRequired: RebootStatus = { required: false, reasons: [] };
 
 export type PlannedChange = {
   action: "install" | "upgrade" | "downgrade" | "reinstall" | "remove";

@@ -11,6 +11,7 @@ import {
   parseUpgradableList,
   type SimulatedAction,
 } from "./parse.ts";
+import { aptRebootStatus } from "./reboot-required.ts";
 import { type AptSettings, aptFailure, aptSettings, runApt } from "./run.ts";
 
 export function createAptScanner(config: ConfigFile): Scanner {
@@ -20,6 +21,7 @@ export function createAptScanner(config: ConfigFile): Scanner {
     isAvailable: async () => Bun.which("apt-get") !== null,
     scan: () => scanApt(settings),
     isRebootRequired: async () => existsSync(settings.rebootRequiredFile),
+    rebootStatus: async () => aptRebootStatus(settings.rebootRequiredFile),
   };
 }
 

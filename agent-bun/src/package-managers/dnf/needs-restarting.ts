@@ -18,6 +18,18 @@ export function parseNeedsRestarting(output: ToolOutput): boolean {
   );
 }
 
+/**
+ * The packages `dnf needs-restarting -r` names as updated since boot (`  * kernel-core`), in its
+ * order, without repeats: the reasons a reboot is required. dnf4 and dnf5 both list them so.
+ */
+export function needsRestartingReasons(output: ToolOutput): string[] {
+  const names = output.stdout
+    .split("\n")
+    .map((line) => /^\s*\*\s+(\S.*?)\s*$/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+  return [...new Set(names)];
+}
+
 /** The environment dnf and rpm run in: messages in English, so the few we read can be matched. */
 export function dnfEnvironment(base: Record<string, string | undefined>): Record<string, string | undefined> {
   return { ...base, LC_ALL: "C.UTF-8", LANG: "C.UTF-8" };

@@ -1,10 +1,11 @@
 import type { ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
-import type { Scanner } from "../package-manager.ts";
+import { notRequired, type RebootStatus, type Scanner } from "../package-manager.ts";
 import {
   checkUpdateArgv,
   dnfScanItems,
   needsRestartingArgv,
+  needsRestartingReasons,
   parseCheckUpdate,
   parseNeedsRestarting,
   parseRpmQuery,
@@ -22,7 +23,8 @@ export function createDnfScanner(config: ConfigFile): Scanner {
     packageType: "dnf",
     isAvailable: async () => isDnfAvailable(settings),
     scan: () => scanDnf(settings),
-    isRebootRequired: () => isDnfRebootRequired(settings),
+    rebootStatus: () => dnfRebootStatus(settings),
+    isRebootRequired: async () => (await dnfRebootStatus(settings)).required,
   };
 }
 
@@ -64,11 +66,18 @@ export async function scanDnf(settings: DnfSettings): Promise<ScanItem[]> {
 }
 
 /** `dnf needs-restarting -r`; a missing plugin or an error reads as "not known to be needed". */
-async function isDnfRebootRequired(settings: DnfSettings): Promise<boolean> {
-  if (!isDnfAvailable(settings)) return false;
+async function dnfRebootStatus(settings: DnfSettings): Promise<RebootStatus> {
+  if (!isDnfAvailable(settings)) return notRequired;
   try {
-    return parseNeedsRestarting(await runDnf(needsRestartingArgv(settings.dnf), "dnf needs-restarting -r"));
+    const output = await runDnf(needsRestartingArgv(settings.dnf), "dnf needs-restarting -r");
+    if (!parseNeedsRestarting(output)) return notRequired;
+    const packages = needsRestartingReasons(output);
+    return {
+      required: true,
+      reasons:
+        packages.length > 0 ? packages.map((name) => `${name} updated since boot`) : ["dnf needs-restarting"],
+    };
   } catch {
-    return false;
+    return notRequired;
   }
 }

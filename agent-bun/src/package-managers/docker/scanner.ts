@@ -1,6 +1,6 @@
 import type { ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
-import type { Scanner } from "../package-manager.ts";
+import { notRequired, type Scanner } from "../package-manager.ts";
 import {
   compareWithRegistry,
   configuredImage,
@@ -26,6 +26,7 @@ export function createDockerScanner(config: ConfigFile): Scanner {
     isAvailable: () => isDockerAvailable(settings),
     scan: () => scanDocker(settings),
     isRebootRequired: async () => false,
+    rebootStatus: async () => notRequired,
   };
 }
 

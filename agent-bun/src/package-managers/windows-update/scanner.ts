@@ -1,7 +1,7 @@
 import type { ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { currentEnvironment } from "../../environment.ts";
-import type { Scanner } from "../package-manager.ts";
+import { notRequired, type RebootStatus, type Scanner } from "../package-manager.ts";
 import {
   parseRebootRequiredOutput,
   parseWindowsUpdateOutput,
@@ -17,16 +17,20 @@ export function createWindowsUpdateScanner(config: ConfigFile): Scanner {
     packageType: "windows_update",
     isAvailable: async () => settings.enabled ?? currentEnvironment().platform === "win32",
     scan: () => scanWindowsUpdate(settings),
-    isRebootRequired: async () => {
-      try {
-        return parseRebootRequiredOutput(
-          await runPowerShell(settings, windowsRebootRequiredScript, "Windows reboot check"),
-        );
-      } catch {
-        return false;
-      }
-    },
+    isRebootRequired: async () => (await windowsRebootStatus(settings)).required,
+    rebootStatus: () => windowsRebootStatus(settings),
   };
+}
+
+async function windowsRebootStatus(settings: WindowsUpdateSettings): Promise<RebootStatus> {
+  try {
+    const required = parseRebootRequiredOutput(
+      await runPowerShell(settings, windowsRebootRequiredScript, "Windows reboot check"),
+    );
+    return required ? { required, reasons: ["Windows Update: a reboot is pending"] } : notRequired;
+  } catch {
+    return notRequired;
+  }
 }
 
 /** The Windows Update Agent's search, through its COM API: KB ids, MSRC severity, CVEs, reboot behaviour. */

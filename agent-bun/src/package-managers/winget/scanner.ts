@@ -1,7 +1,7 @@
 import type { ScanItem } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { currentEnvironment } from "../../environment.ts";
-import type { Scanner } from "../package-manager.ts";
+import { notRequired, type Scanner } from "../package-manager.ts";
 import { parseWingetUpgrades, wingetListUpgradesArgv, wingetScanItems } from "./index.ts";
 import { runWinget, type WingetSettings, wingetSettings } from "./run.ts";
 
@@ -14,6 +14,7 @@ export function createWingetScanner(config: ConfigFile): Scanner {
       settings.enabled ?? (currentEnvironment().platform === "win32" && Bun.which(settings.program) !== null),
     scan: () => scanWinget(settings),
     isRebootRequired: async () => false,
+    rebootStatus: async () => notRequired,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   dnfScanItems,
   isExactlyInstalled,
   needsRestartingArgv,
+  needsRestartingReasons,
   parseCheckUpdate,
   parseNeedsRestarting,
   parseRpmQuery,
@@ -210,7 +211,10 @@ describe("real dnf in an isolated install root", () => {
       "--nodeps",
       join(directory, "rpms", "noarch", "dbus-1.0-1.noarch.rpm"),
     ]);
-    expect(parseNeedsRestarting(await run(needsRestartingArgv(dnf)))).toBe(true);
+    const needed = await run(needsRestartingArgv(dnf));
+    expect(parseNeedsRestarting(needed)).toBe(true);
+    // The reasons shown on the agent page: the package installed after boot, by name.
+    expect(needsRestartingReasons(needed)).toContain("dbus");
   });
 
   test("a repository that cannot be read is an error, not an empty list", async () => {
