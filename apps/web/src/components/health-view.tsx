@@ -1,19 +1,12 @@
 "use client";
 
-import type { serverActivityOutput } from "@redflag/contracts";
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
-import type { z } from "zod";
-import { formatDateTime, formatDuration, formatRelative, plural } from "~/lib/format";
+import { formatDuration } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
-import { EmptyState, Loading, PageHeader, QueryError, StatusBadge } from "./ui/basics";
-import { type Column, DataTable } from "./ui/data-table";
+import { errorColumns, errorKey, healthWarnings } from "./health-parts";
+import { EmptyState, Loading, PageHeader, QueryError } from "./ui/basics";
+import { DataTable } from "./ui/data-table";
 import { QueryState } from "./ui/query-state";
-import { Untrusted } from "./ui/text";
-
-const stuckAfterMs = 3_600_000;
-/** A command that failed this recently keeps the page from calling the server healthy. */
-const failedCommandWindowMs = 3_600_000;
 
 export function HealthView() {
   const trpc = useTRPC();
@@ -26,31 +19,13 @@ export function HealthView() {
   const data = health.data;
   const queue = data.commandQueue ?? {};
   const queueDepth = Object.values(queue).reduce((sum, count) => sum + count, 0);
-  const warnings: string[] = [];
-  if (!data.database.reachable)
-    warnings.push(`The database is unreachable: ${data.database.error ?? "no answer"}`);
-  if (data.migrations && data.migrations.applied < data.migrations.available) {
-    warnings.push(
-      `${data.migrations.available - data.migrations.applied} migrations are not applied yet; restart the server.`,
-    );
-  }
-  if (settings.data?.healthWarnOfflineAgents && data.agents && data.agents.offline > 0) {
-    warnings.push(
-      `${data.agents.offline} of ${data.agents.total} agents are offline (no check-in for 3 poll intervals).`,
-    );
-  }
-  const failedLastHour = (activity.data?.recentErrors ?? []).filter(
-    (error) => error.source === "command" && Date.now() - error.at.getTime() < failedCommandWindowMs,
-  );
-  if (failedLastHour.length > 0) {
-    warnings.push(
-      `${plural(failedLastHour.length, "command")} failed in the last hour; the latest on ${failedLastHour[0]?.hostname}: ${failedLastHour[0]?.message}`,
-    );
-  }
-  const oldest = activity.data?.oldestPendingCommandAt;
-  if (settings.data?.healthWarnStuckCommands && oldest && Date.now() - oldest.getTime() > stuckAfterMs) {
-    warnings.push(`A command has waited in the queue since ${formatDateTime(oldest)}: is its agent offline?`);
-  }
+  const warnings = healthWarnings({
+    health: data,
+    activity: activity.data,
+    warnOfflineAgents: settings.data?.healthWarnOfflineAgents ?? false,
+    warnStuckCommands: settings.data?.healthWarnStuckCommands ?? false,
+    now: Date.now(),
+  });
 
   return (
     <>
@@ -129,38 +104,3 @@ export function HealthView() {
     </>
   );
 }
-
-type RecentError = z.infer<typeof serverActivityOutput>["recentErrors"][number];
-const errorKey = (error: RecentError) =>
-  `${error.source}-${error.commandId ?? error.agentId}-${error.at.toISOString()}-${error.message}`;
-const errorColumns: Column<RecentError>[] = [
-  {
-    key: "when",
-    header: "When",
-    className: "nowrap",
-    cell: (error) => <span title={formatDateTime(error.at)}>{formatRelative(error.at)}</span>,
-  },
-  {
-    key: "source",
-    header: "Source",
-    cell: (error) => (
-      <StatusBadge value={error.source === "command" ? "failed" : "important"} label={error.source} />
-    ),
-  },
-  {
-    key: "host",
-    header: "Host",
-    cell: (error) => (
-      <Link href={`/agents/${error.agentId}`}>
-        <Untrusted text={error.hostname} />
-      </Link>
-    ),
-  },
-  {
-    key: "what",
-    header: "What happened",
-    className: "wrap",
-    cell: (error) =>
-      error.commandId ? <Link href={`/commands/${error.commandId}`}>{error.message}</Link> : error.message,
-  },
-];
