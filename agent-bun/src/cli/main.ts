@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { type LoadedConfig, loadConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
@@ -18,6 +19,7 @@ import { runScan, saveLastScan } from "../scan.ts";
 import { loadScanCache, type ScanCache } from "../scan-cache.ts";
 import { registerAgent } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
+import { fingerprintArgumentSchema } from "../trust/pin-server-keys.ts";
 import { agentVersion } from "../version.ts";
 import { registrationTokenPattern, runServiceMode } from "./service-mode.ts";
 
@@ -42,6 +44,7 @@ type Options = {
   register?: boolean;
   server?: string;
   token?: string;
+  fingerprint?: string;
   scan?: boolean;
   status?: boolean;
   listUpdates?: boolean;
@@ -66,6 +69,10 @@ function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
     .option("--register", "register this machine with a server (needs --server and --token)")
     .option("--server <url>", "server URL for --register (default: REDFLAG_SERVER_URL)")
     .option("--token <token>", "registration token for --register")
+    .option(
+      "--fingerprint <SHA256:...>",
+      "with --register: the server's signing key fingerprint (Add agent page); a server with another key is refused",
+    )
     .option("--scan", "scan for updates now, print them and cache the result")
     .option("--status", "show registration, server, last check-in and last scan")
     .option("--list-updates", "print the updates found by the last scan")
@@ -105,7 +112,8 @@ Exit codes:
   3 not registered   4 needs root       5 server unreachable
   6 token refused    7 scan failed      8 another agent is running
   9 server rejected the request
-  10 installed, but systemd is not running: start --daemon by other means`,
+  10 installed, but systemd is not running: start --daemon by other means
+  11 the server's signing key is not the expected one`,
     );
 }
 
@@ -225,9 +233,32 @@ async function register(options: Options, config: LoadedConfig, environment: Age
     usage("The registration token looks wrong (10–200 printable characters)");
   const files = stateFiles(config.stateDirectory);
   const host = collectHostFacts(files.machineId);
-  const { registration, pollIntervalSeconds } = await registerAgent(server.data, options.token, host);
-  saveConfig(config, { ...config.file, serverUrl: server.data, registration, pollIntervalSeconds });
+  if (options.fingerprint !== undefined && !fingerprintArgumentSchema.safeParse(options.fingerprint).success)
+    usage(
+      `--fingerprint ${JSON.stringify(options.fingerprint)} is not a key fingerprint (SHA256: and 43 characters)`,
+    );
+  const { registration, pollIntervalSeconds, serverKeys } = await registerAgent(
+    server.data,
+    options.token,
+    host,
+    {
+      fingerprint: options.fingerprint,
+    },
+  );
+  // Keys learned from another server's rotations must not be trusted for this one.
+  rmSync(files.trustedKeys, { force: true });
+  saveConfig(config, {
+    ...config.file,
+    serverUrl: server.data,
+    registration,
+    pollIntervalSeconds,
+    serverKeys: serverKeys.keys,
+  });
   io.stdout(`Registered as ${registration.agentId} with ${server.data}\nConfig written to ${config.path}\n`);
+  if (serverKeys.trustedOnFirstUse)
+    io.stderr(
+      `redflag-agent: warning: no --fingerprint given, so the server's signing key was trusted as it came: ${serverKeys.activeFingerprint}. Compare it with the fingerprint on the server's Add agent page.\n`,
+    );
   return exitCodes.ok;
 }
 

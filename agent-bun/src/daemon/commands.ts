@@ -16,6 +16,7 @@ import { describePlan, type InstallResult, type Progress } from "../package-mana
 import { installerFor } from "../package-managers/registry.ts";
 import { type LastScan, runScan } from "../scan.ts";
 import type { AgentConnection } from "../transport/client.ts";
+import { checkLeasedCommand, refusedResult } from "../trust/command-trust.ts";
 
 const log = logger("command");
 
@@ -220,6 +221,9 @@ export async function executeCommand(
   context: CommandContext,
 ): Promise<ReportResultInput | null> {
   const startedAt = new Date();
+  // Before anything else, even progress: a command that is not the server's, word for word, never runs.
+  const verification = checkLeasedCommand(command, { ...context, agentId: context.connection.agentId });
+  if (!verification.ok) return refusedResult(command, verification, startedAt);
   const reporter = new ProgressReporter(context.connection, command.id);
   reporter.report(0, `Started ${command.type}`);
   await reporter.flush();

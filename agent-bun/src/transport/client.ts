@@ -5,6 +5,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
 import { type LoadedConfig, type RegisteredConfig, type Registration, saveConfig } from "../config/config.ts";
 import { ExitError, exitCodes } from "../errors.ts";
+import { pinServerKeys } from "../trust/pin-server-keys.ts";
 import { classifyCallError, trpcCode } from "./errors.ts";
 
 const requestTimeoutMs = 60_000;
@@ -28,20 +29,21 @@ function createClient(serverUrl: string, token: () => string | null) {
 export type AgentClient = ReturnType<typeof createClient>;
 type AgentProcedures = AgentClient["agent"];
 
-/** Registers with a registration token; the returned registration is saved by the caller. */
-export async function registerAgent(serverUrl: string, registrationToken: string, host: HostFacts) {
+/**
+ * Registers with a registration token; the returned registration and server keys are saved by the
+ * caller. With `fingerprint`, a server whose signing key does not match is refused before anything
+ * is returned (see trust/pin-server-keys.ts).
+ */
+export async function registerAgent(
+  serverUrl: string,
+  registrationToken: string,
+  host: HostFacts,
+  options: { fingerprint?: string } = {},
+) {
   const client = createClient(serverUrl, () => null);
+  let registered: Awaited<ReturnType<AgentClient["agent"]["register"]["mutate"]>>;
   try {
-    const registered = await client.agent.register.mutate({ registrationToken, host });
-    const registration: Registration = {
-      agentId: registered.agentId,
-      accessToken: registered.accessToken,
-      accessTokenExpiresAt: registered.accessTokenExpiresAt,
-      refreshToken: registered.refreshToken,
-      refreshTokenExpiresAt: registered.refreshTokenExpiresAt,
-      registeredAt: new Date(),
-    };
-    return { registration, pollIntervalSeconds: registered.pollIntervalSeconds };
+    registered = await client.agent.register.mutate({ registrationToken, host });
   } catch (error) {
     const classified = classifyCallError(error, "the registration", serverUrl);
     if (classified.exitCode === exitCodes.badToken || trpcCode(error) === "NOT_FOUND") {
@@ -52,6 +54,17 @@ export async function registerAgent(serverUrl: string, registrationToken: string
     }
     throw classified;
   }
+  // The server has registered us, but nothing is kept unless its key is the one expected.
+  const serverKeys = pinServerKeys(registered.signingKeys, registered.keyStatements, options.fingerprint);
+  const registration: Registration = {
+    agentId: registered.agentId,
+    accessToken: registered.accessToken,
+    accessTokenExpiresAt: registered.accessTokenExpiresAt,
+    refreshToken: registered.refreshToken,
+    refreshTokenExpiresAt: registered.refreshTokenExpiresAt,
+    registeredAt: new Date(),
+  };
+  return { registration, pollIntervalSeconds: registered.pollIntervalSeconds, serverKeys };
 }
 
 /** Renew access tokens this long before they expire, so a call never goes out with a stale one. */

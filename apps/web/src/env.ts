@@ -62,6 +62,16 @@ const environmentSchema = z.object({
   REDFLAG_SECRET: optionalText.pipe(
     z.string().min(32, { error: "must be at least 32 characters (or leave it unset)" }).optional(),
   ),
+  /** Base64 of a 32-byte Ed25519 seed (`openssl rand -base64 32`); unset: generated once, kept in the database. */
+  REDFLAG_SIGNING_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, {
+        error:
+          "must be the base64 of a 32-byte Ed25519 seed, e.g. from `openssl rand -base64 32` (or leave it unset)",
+      })
+      .optional(),
+  ),
   REDFLAG_DEBUG: booleanFlag,
   REDFLAG_ADMIN_USER: optionalText,
   REDFLAG_ADMIN_PASSWORD: optionalText,
@@ -126,6 +136,7 @@ export function parseServerEnv(
     config: {
       version: readVersion(repositoryRoot),
       secret: environment.REDFLAG_SECRET ?? null,
+      signingKey: environment.REDFLAG_SIGNING_KEY ?? null,
       debug: environment.REDFLAG_DEBUG === "true",
       maxBodyBytes: environment.REDFLAG_MAX_BODY_BYTES,
       migrationsFolder,

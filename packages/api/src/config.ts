@@ -3,6 +3,8 @@ export type ServerConfig = {
   version: string;
   /** Signs agent access tokens; from REDFLAG_SECRET or generated once and kept in the database. */
   secret: string;
+  /** REDFLAG_SIGNING_KEY (base64 of a 32-byte Ed25519 seed); unset: generated once and kept in the database. */
+  signingKey?: string | null;
   debug: boolean;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;

@@ -8,6 +8,7 @@ import { dashboardRouter } from "./router/dashboard.ts";
 import { healthRouter } from "./router/health.ts";
 import { registrationTokensRouter } from "./router/registration-tokens.ts";
 import { settingsRouter } from "./router/settings.ts";
+import { signingKeysRouter } from "./router/signing-keys.ts";
 import { updatesRouter } from "./router/updates.ts";
 import { usersRouter } from "./router/users.ts";
 import { createTRPCRouter } from "./trpc.ts";
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   apiTokens: apiTokensRouter,
   users: usersRouter,
   settings: settingsRouter,
+  signingKeys: signingKeysRouter,
   health: healthRouter,
   audit: auditRouter,
   dashboard: dashboardRouter,

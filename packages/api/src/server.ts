@@ -6,6 +6,7 @@ import { expireLeases } from "./services/commands/expire-leases.ts";
 import { deleteExpiredRateLimits } from "./services/rate-limits/delete-expired-rate-limits.ts";
 import { sweepRetention } from "./services/retention/sweep-retention.ts";
 import { ensureServerSecret } from "./services/settings/ensure-server-secret.ts";
+import { SigningKeys } from "./services/signing/signing-keys.ts";
 import { createUser } from "./services/users/create-user.ts";
 import { hasAnyAdmin } from "./services/users/set-up-first-admin.ts";
 import type { ApiDependencies } from "./trpc.ts";
@@ -27,9 +28,11 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
   const ownsHandle = !("db" in options.database);
   const handle = "db" in options.database ? options.database : await createDatabase(options.database);
   let secret: string;
+  let signingKeys: SigningKeys;
   try {
     await migrate(handle.db, options.config.migrationsFolder);
     secret = options.config.secret ?? (await ensureServerSecret(handle.db));
+    signingKeys = await SigningKeys.start(handle.db, options.config.signingKey);
     if (options.initialAdmin && !(await hasAnyAdmin(handle.db))) {
       await createUser(handle.db, { actor: systemActor, ...options.initialAdmin, role: "admin" });
     }
@@ -64,6 +67,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
       secure: createAdminSessions(handle.db, { secure: true }),
       plain: createAdminSessions(handle.db, { secure: false }),
     },
+    signingKeys,
     startedAt: new Date(),
     async stop() {
       if (sweeper) clearInterval(sweeper);

@@ -10,6 +10,7 @@ import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 import { internalErrorMessage, toClientError } from "./errors.ts";
+import type { SigningKeys } from "./services/signing/signing-keys.ts";
 
 /** Everything built once at server start and shared by all requests. */
 export type ApiDependencies = {
@@ -18,6 +19,8 @@ export type ApiDependencies = {
   ping: () => Promise<number>;
   config: ServerConfig;
   sessions: { secure: AdminSessions; plain: AdminSessions };
+  /** The Ed25519 keys that sign commands and the agent downloads. */
+  signingKeys: SigningKeys;
   startedAt: Date;
 };
 

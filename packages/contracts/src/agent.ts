@@ -19,6 +19,7 @@ import {
   timestamp,
   tokenText,
 } from "./primitives.ts";
+import { commandSignatureSchema, keyStatementSchema, publicSigningKeySchema } from "./signed.ts";
 
 /** Checked where the server sends it, not where it was received: lenient, so older rows still answer. */
 const shortText = boundedText(256);
@@ -52,6 +53,10 @@ export type AgentTokens = z.infer<typeof agentTokensSchema>;
 export const registerOutput = agentTokensSchema.extend({
   agentId: idSchema("agent"),
   pollIntervalSeconds: z.number().int().positive(),
+  /** The server's signing keys (active, and next or previous during a rotation), checked against the pinned fingerprint. */
+  signingKeys: z.array(publicSigningKeySchema).min(1),
+  /** How the keys relate during a rotation (see checkInOutput). */
+  keyStatements: z.array(keyStatementSchema).optional(),
 });
 
 export const renewInput = z.object({
@@ -93,13 +98,25 @@ export const commandTargetSchema = z.object({
 });
 export type CommandTarget = z.infer<typeof commandTargetSchema>;
 
+/**
+ * A command as handed to its agent, signed afresh at each lease over id, agent id, type, targets,
+ * parameters, issuedAt, expiresAt and nonce (signing.ts has the exact bytes). The agent refuses it
+ * unless the signature verifies against a key it trusts.
+ */
 export const leasedCommandSchema = z.object({
   id: idSchema("command"),
+  agentId: idSchema("agent"),
   type: commandTypeSchema,
   attempt: z.number().int().positive(),
   leaseExpiresAt: z.date(),
   targets: z.array(commandTargetSchema),
   parameters: z.record(z.string(), z.unknown()),
+  ...commandSignatureSchema.shape,
+  /**
+   * During a key rotation: the statements (checkInOutput.keyStatements) that lead from the keys the
+   * agent may trust to the signing key, so a command signed by a new key carries the proof of it.
+   */
+  keyStatements: z.array(keyStatementSchema).optional(),
 });
 export type LeasedCommand = z.infer<typeof leasedCommandSchema>;
 
@@ -108,6 +125,11 @@ export const checkInOutput = z.object({
   pollIntervalSeconds: z.number().int().positive(),
   rapidModeUntil: z.date().nullable(),
   serverTime: z.date(),
+  /**
+   * During a key rotation (and 30 days after): the new key announced by the old one, the old key's
+   * retirement signed by the new one. Absent otherwise, so a check-in stays small.
+   */
+  keyStatements: z.array(keyStatementSchema).optional(),
 });
 
 /**

@@ -6,4 +6,5 @@ export * from "./lifecycle.ts";
 export * from "./package-metadata.ts";
 export * from "./package-words.ts";
 export * from "./primitives.ts";
+export * from "./signed.ts";
 export * from "./update-selection.ts";

@@ -12,11 +12,9 @@ export const signingKeyFingerprintSchema = z
 export type SigningKeyFingerprint = z.infer<typeof signingKeyFingerprintSchema>;
 
 /** A raw 32-byte Ed25519 public key in standard base64. */
-export const publicKeyBase64Schema = z
-  .string()
-  .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, {
-    message: "must be a 32-byte Ed25519 public key in base64",
-  });
+export const publicKeyBase64Schema = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, {
+  message: "must be a 32-byte Ed25519 public key in base64",
+});
 
 /** A 64-byte Ed25519 signature in standard base64. */
 export const signatureBase64Schema = z
@@ -65,3 +63,18 @@ export const keyStatementSchema = z.object({
   signature: signatureBase64Schema,
 });
 export type KeyStatement = z.infer<typeof keyStatementSchema>;
+
+/** What the dashboard sees of the signing keys: fingerprints and states, never a private key. */
+export const signingKeysStatusSchema = z.object({
+  activeFingerprint: signingKeyFingerprintSchema,
+  keys: z.array(z.object({ fingerprint: signingKeyFingerprintSchema, state: z.enum(signingKeyStates) })),
+  /** `none`, `announced` (a next key agents are learning), `overlap` (old key still accepted). */
+  rotation: z.enum(["none", "announced", "overlap"]),
+  /** REDFLAG_SIGNING_KEY sets the key: no rotation from the dashboard. */
+  fromEnvironment: z.boolean(),
+});
+export type SigningKeysStatus = z.infer<typeof signingKeysStatusSchema>;
+export const signingKeyStepOutput = z.object({
+  step: z.enum(["rotate", "promote", "retire"]),
+  fingerprint: signingKeyFingerprintSchema,
+});

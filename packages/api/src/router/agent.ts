@@ -32,7 +32,13 @@ export const agentRouter = {
         rule: ctx.config.rateLimits.registerPerAddress,
         what: "registration",
       });
-      return registerAgent(ctx.db, { ...input, secret: ctx.config.secret });
+      const keys = await ctx.signingKeys.current();
+      const registered = await registerAgent(ctx.db, { ...input, secret: ctx.config.secret });
+      return {
+        ...registered,
+        signingKeys: keys.publicKeys,
+        keyStatements: keys.statements.length > 0 ? keys.statements : undefined,
+      };
     }),
   renew: publicProcedure
     .input(renewInput)
@@ -50,8 +56,13 @@ export const agentRouter = {
   checkIn: agentHeartbeatProcedure
     .input(checkInInput)
     .output(checkInOutput)
-    .mutation(({ ctx, input }) =>
-      checkInAgent(ctx.db, { agentId: ctx.agentId, tokenGeneration: ctx.agentTokenGeneration, ...input }),
+    .mutation(async ({ ctx, input }) =>
+      checkInAgent(ctx.db, {
+        agentId: ctx.agentId,
+        tokenGeneration: ctx.agentTokenGeneration,
+        ...input,
+        keys: await ctx.signingKeys.current(),
+      }),
     ),
   reportScan: agentProcedure
     .input(reportScanInput)

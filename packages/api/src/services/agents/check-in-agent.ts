@@ -6,6 +6,7 @@ import { AppError } from "../../errors.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
 import { settingDefaults, settingSchemas } from "../settings/settings-schema.ts";
+import type { KeyRing } from "../signing/key-ring.ts";
 
 type HeartbeatRow = {
   poll_interval_seconds: number | null;
@@ -31,6 +32,8 @@ export async function checkInAgent(
     metrics: Metrics;
     rebootRequired: boolean;
     runningCommandIds?: CommandId[];
+    /** Signs the leased commands; its key statements go out while a rotation is under way. */
+    keys: KeyRing;
   },
 ) {
   const now = new Date();
@@ -64,7 +67,7 @@ export async function checkInAgent(
   const commands = heartbeat.has_work
     ? await db.transaction(async (tx) => {
         await expireLeases(tx, { agentId: options.agentId, now });
-        return leaseCommands(tx, { agentId: options.agentId, now });
+        return leaseCommands(tx, { agentId: options.agentId, now, keys: options.keys });
       })
     : [];
   const rapidModeUntil = heartbeat.rapid_mode_until ? new Date(heartbeat.rapid_mode_until) : null;
@@ -74,7 +77,8 @@ export async function checkInAgent(
   const pollIntervalSeconds = rapid
     ? rapidPollIntervalSeconds
     : (heartbeat.poll_interval_seconds ?? defaultPoll);
-  return { commands, pollIntervalSeconds, rapidModeUntil: rapid, serverTime: now };
+  const keyStatements = options.keys.statements.length > 0 ? options.keys.statements : undefined;
+  return { commands, pollIntervalSeconds, rapidModeUntil: rapid, serverTime: now, keyStatements };
 }
 
 /**

@@ -1,7 +1,11 @@
-import { type AgentId, newId } from "@redflag/contracts";
+import { type AgentId, commandTargetSchema, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { commandLeaseSeconds } from "../../config.ts";
+import type { KeyRing } from "../signing/key-ring.ts";
+import { signCommand } from "../signing/sign-command.ts";
+
+const targetsSchema = commandTargetSchema.array();
 
 /**
  * Hands an agent its pending commands. `FOR UPDATE SKIP LOCKED` lets concurrent check-ins (from
@@ -9,7 +13,7 @@ import { commandLeaseSeconds } from "../../config.ts";
  */
 export async function leaseCommands(
   tx: DatabaseOrTransaction,
-  options: { agentId: AgentId; now: Date; limit?: number },
+  options: { agentId: AgentId; now: Date; limit?: number; keys: KeyRing },
 ) {
   const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000);
   const candidates = tx
@@ -41,12 +45,17 @@ export async function leaseCommands(
   );
   return leased
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
-    .map((command) => ({
-      id: command.id,
-      type: command.type,
-      attempt: command.attempt,
-      leaseExpiresAt,
-      targets: command.targets,
-      parameters: command.parameters,
-    }));
+    .map((command) => {
+      // Signed as the agent receives them: the answer's schema keeps only these fields of a target.
+      const targets = targetsSchema.parse(command.targets);
+      const signed = { id: command.id, agentId: options.agentId, type: command.type, targets };
+      return {
+        ...signed,
+        attempt: command.attempt,
+        leaseExpiresAt,
+        parameters: command.parameters,
+        ...signCommand(options.keys, { ...signed, parameters: command.parameters }, options.now),
+        keyStatements: options.keys.statements.length > 0 ? options.keys.statements : undefined,
+      };
+    });
 }
