@@ -3,6 +3,7 @@
 import { ApiTokensCard } from "./api-tokens-card";
 import { GeneralSettings } from "./general-settings";
 import { useCan } from "./session";
+import { SigningKeysCard } from "./signing-keys-card";
 import { PageHeader } from "./ui/basics";
 import { UsersCard } from "./users-card";
 
@@ -19,6 +20,7 @@ export function SettingsView() {
         }
       />
       <GeneralSettings />
+      {isAdmin ? <SigningKeysCard /> : null}
       {isAdmin ? <ApiTokensCard /> : null}
       {isAdmin ? <UsersCard /> : null}
     </>

@@ -7,6 +7,13 @@ import {
   etagMatches,
   fileStream,
 } from "~/server/download-files";
+import {
+  checksumsBytes,
+  checksumsSignature,
+  checksumsSignatureFile,
+  signingKeyFile,
+  signingKeyPem,
+} from "~/server/download-signatures";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -26,8 +33,9 @@ function notModified(request: Request, etag: string, headers: Record<string, str
 }
 
 /**
- * GET /downloads/<binary> (with its SHA-256 in headers and as its ETag), /downloads/<binary>.sha256
- * or /downloads/SHA256SUMS.
+ * GET /downloads/<binary> (with its SHA-256 in headers and as its ETag), /downloads/<binary>.sha256,
+ * /downloads/SHA256SUMS, its signature SHA256SUMS.sig (raw Ed25519, by the server's active key) or
+ * that key as signing-key.pem.
  *
  * Sent as it is: Next (16.4, server/send-response.js) drops Content-Length and Content-Encoding from
  * a route handler's answer, so a client that accepts gzip gets the binary compressed before Next
@@ -40,6 +48,11 @@ export async function GET(
   const { file } = await context.params;
   const directory = agentsDirectory();
   if (file === checksumsFile) return checksums(directory);
+  if (file === checksumsSignatureFile) return checksumsSigned(directory);
+  if (file === signingKeyFile)
+    return new Response(await signingKeyPem(), {
+      headers: { "content-type": "application/x-pem-file", "cache-control": "no-cache" },
+    });
   const checksumOnly = file.endsWith(".sha256");
   const name = checksumOnly ? file.slice(0, -".sha256".length) : file;
   if (!(agentFiles as readonly string[]).includes(name)) return notFound("No such download");
@@ -72,16 +85,18 @@ export async function GET(
 
 /** `sha256sum -c` input for every binary built on this server. */
 async function checksums(directory: string | null): Promise<Response> {
-  const lines: string[] = [];
-  for (const name of agentFiles) {
-    const built = builtFile(directory, name);
-    if (!built) continue;
-    const digest = await digestOf(built.path, built.size, built.modified);
-    lines.push(`${digest.hex}  ${name}\n`);
-  }
-  if (lines.length === 0)
-    return notFound("No agent binaries have been built on this server (bun run build:agents)");
-  return new Response(lines.join(""), {
+  const sums = await checksumsBytes(directory);
+  if (!sums) return notFound("No agent binaries have been built on this server (bun run build:agents)");
+  return new Response(sums, {
     headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" },
+  });
+}
+
+/** The signature over exactly the bytes /downloads/SHA256SUMS answers with at this moment. */
+async function checksumsSigned(directory: string | null): Promise<Response> {
+  const sums = await checksumsBytes(directory);
+  if (!sums) return notFound("No agent binaries have been built on this server (bun run build:agents)");
+  return new Response(await checksumsSignature(sums), {
+    headers: { "content-type": "application/octet-stream", "cache-control": "no-cache" },
   });
 }
