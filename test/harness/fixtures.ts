@@ -35,12 +35,16 @@ export function hostFacts(overrides: Partial<HostFacts> = {}): HostFacts {
 }
 
 /** Registers an agent over HTTP with a fresh registration token; returns its typed client. */
-export async function registerAgent(server: TestServer, admin: { client: ReturnType<typeof apiClient> }) {
+export async function registerAgent(
+  server: TestServer,
+  admin: { client: ReturnType<typeof apiClient> },
+  host: Partial<HostFacts> = {},
+) {
   const registration = await admin.client.registrationTokens.create.mutate({ label: "test", seats: 1 });
   const anonymous = apiClient(server.url);
   const registered = await anonymous.agent.register.mutate({
     registrationToken: registration.token,
-    host: hostFacts(),
+    host: hostFacts(host),
   });
   return { ...registered, client: apiClient(server.url, { token: registered.accessToken }) };
 }

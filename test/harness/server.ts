@@ -43,7 +43,7 @@ export const testSecret = "test-secret-that-is-long-enough-0123456789";
 
 /** The real API handler on a real HTTP port, over a fresh database. */
 export async function startTestServer(
-  options: { rateLimits?: Partial<RateLimitConfig>; maxBodyBytes?: number } = {},
+  options: { rateLimits?: Partial<RateLimitConfig>; maxBodyBytes?: number; agentsDirectory?: string } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const api = await startApiServer({
@@ -56,6 +56,7 @@ export async function startTestServer(
       migrationsFolder,
       rateLimits: { ...defaultRateLimits, ...options.rateLimits },
       trustProxy: false,
+      agentsDirectory: options.agentsDirectory ?? null,
     },
     leaseSweepIntervalMs: 0,
   });

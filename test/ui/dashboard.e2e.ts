@@ -105,6 +105,7 @@ const checkIn = () =>
       loadAverage: [0.42, 0.35, 0.3],
     },
     rebootRequired: true,
+    rebootReasons: ["linux-image-6.1.0-28-amd64 (/run/reboot-required.pkgs)"],
   });
 
 beforeAll(async () => {
@@ -265,9 +266,19 @@ describe("the dashboard in Chromium", () => {
       await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
       await page.getByText("Reboot required").first().waitFor();
       await page.getByRole("button", { name: "Scan now" }).waitFor();
-      // The agent answers "not supported" to reboot and agent update: no button offers them.
-      expect(await page.getByRole("button", { name: /Reboot|Update agent/ }).count()).toBe(0);
+      // Why the reboot is required, as the agent said.
+      await page.getByText("linux-image-6.1.0-28-amd64 (/run/reboot-required.pkgs)").waitFor();
       await shoot("06-agent-detail");
+
+      // Rebooting asks first, naming the host, with an optional delay and message.
+      await page.getByRole("button", { name: "Reboot…" }).click();
+      const reboot = page.getByRole("dialog");
+      await reboot.getByRole("heading", { name: "Reboot web-01?" }).waitFor();
+      await reboot.getByLabel("Delay (minutes)").fill("5");
+      await reboot.getByRole("button", { name: "Reboot in 5 min" }).waitFor();
+      await shoot("06a-confirm-reboot");
+      await reboot.getByRole("button", { name: "Cancel" }).click();
+      await reboot.waitFor({ state: "detached" });
 
       // Removing a machine asks first, naming it and what goes.
       await page.getByRole("button", { name: "Remove…" }).click();

@@ -75,7 +75,7 @@ describe("downloading a new binary", () => {
     { fingerprint: signingKeyFingerprint(keys.publicKey), publicKey: rawPublicKey(keys.publicKey) },
   ];
   const verify = (sums: Uint8Array, signature: Uint8Array) => verifySignedChecksums(sums, signature, trusted);
-  const served = new Map<string, Uint8Array | string>();
+  const served = new Map<string, Uint8Array<ArrayBuffer> | string>();
   let server: ReturnType<typeof Bun.serve>;
   const publish = (files: Record<string, string>, signer = keys.privateKey) => {
     served.clear();

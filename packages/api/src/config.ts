@@ -12,6 +12,8 @@ export type ServerConfig = {
   rateLimits: RateLimitConfig;
   /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of the server. */
   trustProxy: boolean;
+  /** Where the agent binaries and their manifest.json are (dist/agents); null or unset: none. */
+  agentsDirectory?: string | null;
 };
 
 /**

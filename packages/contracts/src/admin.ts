@@ -11,6 +11,7 @@ import {
   updateStatusSchema,
 } from "./enums.ts";
 import { idSchema } from "./ids.ts";
+import { rebootParametersSchema } from "./lifecycle.ts";
 import { int32, nameText, searchText } from "./primitives.ts";
 
 /** Request and response schemas of the admin API, used by the server, the dashboard and scripts. */
@@ -76,6 +77,10 @@ export const agentDetailSchema = agentSummarySchema
     createdAt: z.date(),
     updateCounts: z.record(z.string(), z.number().int()),
     latestScans: z.array(scanSummarySchema),
+    /** Why the host wants a reboot, as its agent reported at check-in. */
+    rebootReasons: z.array(z.string()),
+    /** The agent version this server hands out for the host, when it has a build for it. */
+    serverAgentVersion: z.string().nullable(),
   });
 export const configureAgentInput = z.object({
   agentId: idSchema("agent"),
@@ -93,6 +98,8 @@ export const requestAgentCommandInput = z.object({
   agentId: idSchema("agent"),
   type: z.enum(["scan", "reboot", "dry_run", "update_agent"]),
   updateIds: z.array(idSchema("update")).max(1000).optional(),
+  /** For `reboot`: a delay and a message for logged-in users. */
+  reboot: rebootParametersSchema.optional(),
 });
 
 export const listUpdatesInput = z.object({

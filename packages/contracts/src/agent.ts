@@ -8,6 +8,7 @@ import {
   severitySchema,
 } from "./enums.ts";
 import { idSchema } from "./ids.ts";
+import { rebootReasonsSchema } from "./lifecycle.ts";
 import { packageMetadataSchemas } from "./package-metadata.ts";
 import {
   boundedText,
@@ -85,6 +86,8 @@ export const checkInInput = z.object({
    * long install never runs out of lease while the agent still answers.
    */
   runningCommandIds: z.array(idSchema("command")).max(50).default([]),
+  /** Why a reboot is required (packages, Windows' flag); older agents send none. */
+  rebootReasons: rebootReasonsSchema.default([]),
 });
 
 /** One update a command acts on, as the agent needs it to act. */
@@ -243,6 +246,12 @@ export const itemOutcomeSchema = z.object({
   status: z.enum(["installed", "failed", "skipped"]),
   installedVersion: packageText.nullable().default(null),
   message: boundedText(2000).default(""),
+  /**
+   * After an install: whether the version it replaced can still be installed again (a repository or
+   * the local cache still has it), so a rollback can work. Absent: the installer cannot tell, and the
+   * dashboard offers no rollback.
+   */
+  rollbackAvailable: z.boolean().optional(),
 });
 export type ItemOutcome = z.infer<typeof itemOutcomeSchema>;
 

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { humanize } from "~/lib/format";
 import { useTRPC, useTRPCClient } from "~/trpc/react";
 import type { AgentDetail } from "./agent-facts";
+import { AgentLifecycleActions } from "./agent-lifecycle-actions";
 import { AgentSettingsForms } from "./agent-settings-forms";
 import { type InstallChoice, InstallDialog } from "./install-dialog";
 import { useCan } from "./session";
@@ -14,10 +15,7 @@ import { MutationStatus } from "./ui/basics";
 import { ConfirmDialog } from "./ui/confirm-dialog";
 import { Untrusted } from "./ui/text";
 
-/**
- * What an operator can do to this host. Reboot and agent update are not offered: the agent answers
- * "not supported" to both today (the API keeps them for when it can).
- */
+/** What an operator can do to this host; each action that changes it asks first. */
 export function AgentActions({ agent }: { agent: AgentDetail }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -80,6 +78,7 @@ export function AgentActions({ agent }: { agent: AgentDetail }) {
             Install security updates ({security})
           </button>
         ) : null}
+        <AgentLifecycleActions agent={agent} onQueued={() => void refresh()} />
         {canRemove ? (
           <button type="button" className="button danger-outline" onClick={() => setConfirmRemove(true)}>
             Remove…

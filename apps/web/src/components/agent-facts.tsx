@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatRelative } from "~/lib/format";
 import { StatusBadge } from "./ui/basics";
 import { Fact } from "./ui/facts";
+import { Untrusted } from "./ui/text";
 
 export type AgentDetail = z.infer<typeof agentDetailSchema>;
 
@@ -31,6 +32,24 @@ export function AgentFacts({ agent }: { agent: AgentDetail }) {
         />
         <Fact label="Rapid mode" value={rapid ? `until ${formatDateTime(agent.rapidModeUntil)}` : "off"} />
         <Fact label="Tags" value={agent.tags.length ? agent.tags.join(", ") : "none"} />
+        {agent.rebootRequired ? (
+          <Fact
+            label="Reboot required"
+            value={
+              agent.rebootReasons.length > 0 ? (
+                <ul className="plain-list">
+                  {agent.rebootReasons.map((reason) => (
+                    <li key={reason}>
+                      <Untrusted text={reason} />
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                "yes (the agent gave no reason)"
+              )
+            }
+          />
+        ) : null}
       </dl>
     </section>
   );

@@ -48,8 +48,8 @@ export function GeneralSettings() {
         onSave={(value) => save.mutate({ key: "commandMaxAttempts", value })}
       >
         How often a scan or dry run is handed out again when its agent goes silent. Installs, rollbacks,
-        reboots and agent updates are handed out once: one whose agent went silent times out, to be
-        retried by hand.
+        reboots and agent updates are handed out once: one whose agent went silent times out, to be retried by
+        hand.
       </NumberSetting>
       <h2>Debug and server health</h2>
       <Toggle
@@ -76,6 +76,13 @@ export function GeneralSettings() {
         checked={data.healthWarnStuckCommands}
         disabled={!isAdmin || save.isPending}
         onChange={(value) => save.mutate({ key: "healthWarnStuckCommands", value })}
+      />
+      <Toggle
+        label="Keep agents at the server's version"
+        description="An agent that checks in with an older version than this server's agent build is updated once (update_agent); an update that failed is not tried again for the same version."
+        checked={data.keepAgentsAtServerVersion}
+        disabled={!isAdmin || save.isPending}
+        onChange={(value) => save.mutate({ key: "keepAgentsAtServerVersion", value })}
       />
       <MutationStatus error={save.error} success={save.isSuccess} />
     </section>

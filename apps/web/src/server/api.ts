@@ -1,6 +1,7 @@
 import { type ApiServer, createTrpcHandler, startApiServer } from "@redflag/api";
 import { createDatabase } from "@redflag/db";
 import { type ServerEnv, serverEnv } from "~/env";
+import { agentsDirectory } from "./download-files";
 
 export type ApiRuntime = {
   env: ServerEnv;
@@ -41,7 +42,11 @@ async function startApi(): Promise<ApiRuntime> {
   );
   let server: ApiServer;
   try {
-    server = await startApiServer({ database: handle, config: env.config, initialAdmin: env.initialAdmin });
+    server = await startApiServer({
+      database: handle,
+      config: { ...env.config, agentsDirectory: agentsDirectory() },
+      initialAdmin: env.initialAdmin,
+    });
   } catch (error) {
     await handle.close().catch((closeError: unknown) => {
       console.error("[redflag] Closing the database after a failed start failed as well:", closeError);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 
 /** The only files served: the agent binaries `bun run build:agents` writes (agent-bun/build.ts). */
 export const agentFiles = [
@@ -13,8 +13,13 @@ export const agentFiles = [
 ] as const;
 export const checksumsFile = "SHA256SUMS";
 
-/** dist/agents of the checkout the server runs from (`next start` runs in apps/web). */
+/**
+ * dist/agents of the checkout the server runs from (`next start` runs in apps/web), or the absolute
+ * directory REDFLAG_AGENTS_DIR names (a server handing out other builds, as the self-update test does).
+ */
 export function agentsDirectory(): string | null {
+  const override = process.env.REDFLAG_AGENTS_DIR;
+  if (override) return isAbsolute(override) && existsSync(override) ? override : null;
   let directory = process.cwd();
   for (let depth = 0; depth < 4; depth++) {
     const candidate = join(directory, "dist", "agents");

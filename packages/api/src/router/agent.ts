@@ -61,6 +61,7 @@ export const agentRouter = {
         agentId: ctx.agentId,
         tokenGeneration: ctx.agentTokenGeneration,
         ...input,
+        agentsDirectory: ctx.config.agentsDirectory,
         keys: await ctx.signingKeys.current(),
       }),
     ),

@@ -9,6 +9,7 @@ import {
   requestAgentCommandInput,
 } from "@redflag/contracts";
 import { z } from "zod";
+import { readAgentBuilds } from "../services/agents/agent-builds.ts";
 import { configureAgent } from "../services/agents/configure-agent.ts";
 import { deleteAgent } from "../services/agents/delete-agent.ts";
 import { getAgent } from "../services/agents/get-agent.ts";
@@ -26,7 +27,9 @@ export const agentsRouter = {
   get: adminProcedure("viewer")
     .input(agentIdInput)
     .output(agentDetailSchema)
-    .query(({ ctx, input }) => getAgent(ctx.db, input)),
+    .query(({ ctx, input }) =>
+      getAgent(ctx.db, { ...input, agentBuilds: readAgentBuilds(ctx.config.agentsDirectory) }),
+    ),
   configure: adminProcedure("operator")
     .input(configureAgentInput)
     .output(configureAgentOutput)
@@ -34,7 +37,13 @@ export const agentsRouter = {
   requestCommand: adminProcedure("operator")
     .input(requestAgentCommandInput)
     .output(commandRecordSchema)
-    .mutation(({ ctx, input }) => requestAgentCommand(ctx.db, { actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) =>
+      requestAgentCommand(ctx.db, {
+        actor: ctx.actor,
+        ...input,
+        agentBuilds: input.type === "update_agent" ? readAgentBuilds(ctx.config.agentsDirectory) : null,
+      }),
+    ),
   delete: adminProcedure("admin")
     .input(agentIdInput)
     .output(z.object({ id: z.string() }))

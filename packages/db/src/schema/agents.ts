@@ -23,6 +23,8 @@ export const agents = pgTable(
     rapidModeUntil: timestamp("rapid_mode_until", { withTimezone: true, mode: "date" }),
     metrics: jsonb("metrics").$type<Metrics>().notNull().default({}),
     rebootRequired: boolean("reboot_required").notNull().default(false),
+    /** Why, as the agent said at its last check-in (package names, Windows' flag). */
+    rebootReasons: jsonb("reboot_reasons").$type<string[]>().notNull().default([]),
     lastCheckInAt: timestamp("last_check_in_at", { withTimezone: true, mode: "date" }),
     lastScanAt: timestamp("last_scan_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

@@ -7,12 +7,15 @@ import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
 import { settingDefaults, settingSchemas } from "../settings/settings-schema.ts";
 import type { KeyRing } from "../signing/key-ring.ts";
+import { readAgentBuilds } from "./agent-builds.ts";
+import { keepAgentAtServerVersion } from "./agent-update.ts";
 
 type HeartbeatRow = {
   poll_interval_seconds: number | null;
   rapid_mode_until: Date | string | null;
   has_work: boolean;
   default_poll_interval: unknown;
+  keep_at_server_version: unknown;
 };
 
 /**
@@ -31,6 +34,9 @@ export async function checkInAgent(
     agentVersion: string;
     metrics: Metrics;
     rebootRequired: boolean;
+    rebootReasons?: string[];
+    /** dist/agents, for "keep agents at the server's version" (agent-update.ts). */
+    agentsDirectory?: string | null;
     runningCommandIds?: CommandId[];
     /** Signs the leased commands; its key statements go out while a rotation is under way. */
     keys: KeyRing;
@@ -45,7 +51,8 @@ export async function checkInAgent(
     await db.execute(sql`
       with agent as (
         update agents set last_check_in_at = ${at}::timestamptz, agent_version = ${options.agentVersion},
-          metrics = ${JSON.stringify(options.metrics)}::jsonb, reboot_required = ${options.rebootRequired}
+          metrics = ${JSON.stringify(options.metrics)}::jsonb, reboot_required = ${options.rebootRequired},
+          reboot_reasons = ${JSON.stringify(options.rebootRequired ? (options.rebootReasons ?? []) : [])}::jsonb
         where id = ${options.agentId} and token_generation = ${options.tokenGeneration}
         returning poll_interval_seconds, rapid_mode_until
       )
@@ -55,7 +62,8 @@ export async function checkInAgent(
           where agent_id = ${options.agentId}
             and (status = 'pending' or (status in ('sent', 'running') and lease_expires_at < ${at}::timestamptz))
         ) as has_work,
-        (select value from settings where key = 'defaultPollIntervalSeconds') as default_poll_interval
+        (select value from settings where key = 'defaultPollIntervalSeconds') as default_poll_interval,
+        (select value from settings where key = 'keepAgentsAtServerVersion') as keep_at_server_version
       from agent`),
   );
   if (!heartbeat) {
@@ -64,12 +72,23 @@ export async function checkInAgent(
       "This access token was revoked, or the agent is no longer registered: renew the token",
     );
   }
-  const commands = heartbeat.has_work
-    ? await db.transaction(async (tx) => {
-        await expireLeases(tx, { agentId: options.agentId, now });
-        return leaseCommands(tx, { agentId: options.agentId, now, keys: options.keys });
-      })
-    : [];
+  const builds = heartbeat.keep_at_server_version === true ? readAgentBuilds(options.agentsDirectory) : null;
+  // One comparison on the common path; only an agent at another version costs a query.
+  const queuedUpdate =
+    builds !== null && builds.version !== options.agentVersion
+      ? await keepAgentAtServerVersion(db, {
+          agentId: options.agentId,
+          agentVersion: options.agentVersion,
+          builds,
+        })
+      : false;
+  const commands =
+    heartbeat.has_work || queuedUpdate
+      ? await db.transaction(async (tx) => {
+          await expireLeases(tx, { agentId: options.agentId, now });
+          return leaseCommands(tx, { agentId: options.agentId, now, keys: options.keys });
+        })
+      : [];
   const rapidModeUntil = heartbeat.rapid_mode_until ? new Date(heartbeat.rapid_mode_until) : null;
   const rapid = rapidModeUntil && rapidModeUntil > now ? rapidModeUntil : null;
   const parsedDefault = settingSchemas.defaultPollIntervalSeconds.safeParse(heartbeat.default_poll_interval);

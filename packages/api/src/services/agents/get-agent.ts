@@ -3,9 +3,13 @@ import { agents, type DatabaseOrTransaction, scans, updates } from "@redflag/db"
 import { count, desc, eq } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import { getSettings } from "../settings/get-settings.ts";
+import { type AgentBuilds, hasBuildFor } from "./agent-builds.ts";
 import { isOnlineSql } from "./agent-presence.ts";
 
-export async function getAgent(db: DatabaseOrTransaction, options: { agentId: AgentId }) {
+export async function getAgent(
+  db: DatabaseOrTransaction,
+  options: { agentId: AgentId; agentBuilds?: AgentBuilds | null },
+) {
   const { defaultPollIntervalSeconds } = await getSettings(db);
   const [agent] = await db
     .select({ agent: agents, online: isOnlineSql(defaultPollIntervalSeconds, new Date()) })
@@ -31,5 +35,9 @@ export async function getAgent(db: DatabaseOrTransaction, options: { agentId: Ag
     effectivePollIntervalSeconds: agent.agent.pollIntervalSeconds ?? defaultPollIntervalSeconds,
     updateCounts: Object.fromEntries(updateCounts.map((row) => [row.status, row.count])),
     latestScans,
+    serverAgentVersion:
+      options.agentBuilds && hasBuildFor(options.agentBuilds, agent.agent)
+        ? options.agentBuilds.version
+        : null,
   };
 }

@@ -1,9 +1,16 @@
-import type { AgentId, UpdateId } from "@redflag/contracts";
+import type { AgentId, RebootParameters, UpdateId } from "@redflag/contracts";
 import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
+import type { AgentBuilds } from "./agent-builds.ts";
+import {
+  agentUpdateRefusal,
+  commandsBlockingReboot,
+  openCommandsOf,
+  queueAgentUpdate,
+} from "./agent-update.ts";
 
 /** Queues a scan, reboot, dry run (of some of the agent's updates) or agent update for one agent. */
 export async function requestAgentCommand(
@@ -13,11 +20,50 @@ export async function requestAgentCommand(
     agentId: AgentId;
     type: "scan" | "reboot" | "dry_run" | "update_agent";
     updateIds?: UpdateId[];
+    /** For `reboot`: the delay and the message shown to logged-in users. */
+    reboot?: RebootParameters;
+    /** The builds this server hands out (for `update_agent`). */
+    agentBuilds?: AgentBuilds | null;
   },
 ) {
   return db.transaction(async (tx) => {
-    const [agent] = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, options.agentId));
+    const [agent] = await tx
+      .select({
+        id: agents.id,
+        hostname: agents.hostname,
+        osType: agents.osType,
+        architecture: agents.architecture,
+        agentVersion: agents.agentVersion,
+      })
+      .from(agents)
+      .where(eq(agents.id, options.agentId))
+      // Two admins asking at once: the second sees the first one's command.
+      .for("update");
     if (!agent) throw notFound("Agent", options.agentId);
+    if (options.type === "update_agent") {
+      const builds = options.agentBuilds ?? null;
+      const refusal = await agentUpdateRefusal(tx, agent, builds);
+      if (refusal !== null || !builds) throw new AppError("CONFLICT", refusal ?? "No agent builds");
+      return queueAgentUpdate(tx, { actor: options.actor, agentId: agent.id, version: builds.version });
+    }
+    if (options.type === "reboot") {
+      const [blocking] = await openCommandsOf(tx, agent.id, commandsBlockingReboot);
+      if (blocking) {
+        throw new AppError(
+          "CONFLICT",
+          `${agent.hostname} is not rebooted while ${blocking.type === "reboot" ? "a reboot" : `an ${blocking.type.replace("_", " ")}`} (${blocking.id}) is ${blocking.status}: wait for it to finish or cancel it`,
+        );
+      }
+      return createCommand(tx, {
+        actor: options.actor,
+        agentId: agent.id,
+        type: "reboot",
+        parameters: {
+          delaySeconds: options.reboot?.delaySeconds ?? 0,
+          ...(options.reboot?.message ? { message: options.reboot.message } : {}),
+        },
+      });
+    }
     let targets: ReturnType<typeof commandTargetOf>[] = [];
     if (options.type === "dry_run") {
       const ids = [...new Set(options.updateIds ?? [])];

@@ -16,6 +16,8 @@ export const settingSchemas = {
   auditRetentionDays: retentionDays,
   scanRetentionDays: retentionDays,
   commandLogRetentionDays: retentionDays,
+  /** An agent checking in with an older version than the server's build gets one update_agent. */
+  keepAgentsAtServerVersion: z.boolean(),
 } as const;
 
 export const settingsSchema = z.object(settingSchemas);
@@ -32,6 +34,7 @@ export const settingDefaults: Settings = {
   auditRetentionDays: 365,
   scanRetentionDays: 90,
   commandLogRetentionDays: 90,
+  keepAgentsAtServerVersion: false,
 };
 
 export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
@@ -48,5 +51,6 @@ export const setSettingInput = z.discriminatedUnion("key", [
   z.object({ key: z.literal("auditRetentionDays"), value: settingSchemas.auditRetentionDays }),
   z.object({ key: z.literal("scanRetentionDays"), value: settingSchemas.scanRetentionDays }),
   z.object({ key: z.literal("commandLogRetentionDays"), value: settingSchemas.commandLogRetentionDays }),
+  z.object({ key: z.literal("keepAgentsAtServerVersion"), value: settingSchemas.keepAgentsAtServerVersion }),
 ]);
 export type SetSettingInput = z.infer<typeof setSettingInput>;

@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "reboot_reasons" jsonb DEFAULT '[]'::jsonb NOT NULL;
