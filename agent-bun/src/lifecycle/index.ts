@@ -16,11 +16,13 @@ import { requestRestart } from "./restart.ts";
 import {
   clearUpdateMarker,
   installCandidate,
+  keepAsPrevious,
   maxStartsBeforeRestore,
   parseUpdateParameters,
   prepareCandidate,
   readUpdateMarker,
   removeLeftoverDownloads,
+  restoreKept,
   restorePrevious,
   type VerifyChecksums,
   writeUpdateMarker,
@@ -153,6 +155,11 @@ async function updateAgent(
     trialError = error;
   }
   if (trial?.exitCode === 0 && trial.stdout.includes(trialPassedLine(parameters.version))) {
+    try {
+      keepAsPrevious(binary);
+    } catch (error) {
+      return failed(`Agent ${parameters.version} passed its trial, but ${describeError(error)}`);
+    }
     writeUpdateMarker(context.files.updateMarker, {
       commandId: command.id,
       fromVersion: version,
@@ -172,7 +179,7 @@ async function updateAgent(
       }`
     : describeError(trialError);
   try {
-    restorePrevious(binary);
+    restoreKept(binary);
   } catch (error) {
     return failed(
       `The new agent ${parameters.version} failed its trial run (${why}), and agent ${version} could not be put back: ${describeError(error)}`,

@@ -27,16 +27,16 @@ import { clearMarker, readMarker, writeMarker } from "./markers.ts";
  * 1. The running daemon downloads SHA256SUMS, its signature and the binary for its own target to a
  *    temporary file beside the installed binary (same directory, so the final rename is atomic),
  *    checks the signature and the hash, and runs `<new> --version`, which must print the version asked for.
- * 2. It swaps the files: the installed binary becomes `<path>.previous` (replacing an older one, so
- *    exactly one previous binary is ever kept), the new one takes the installed path. Renames only,
- *    which Windows allows for a running .exe.
+ * 2. It swaps the files: the running binary is renamed to `<path>.kept`, the new one takes the
+ *    installed path. Renames only, which Windows allows for a running .exe.
  * 3. Trial: the old process, still running and still holding the daemon's lock, runs the installed
  *    new binary once with `--update-trial <command id>`: it loads the config, authenticates and reports
  *    progress on this very command with its version, without taking the lock or any command.
  *    A binary that exits at once, cannot read the config or cannot reach the server fails here, so the
- *    old process, which is the only one sure to be running, restores `<path>.previous`, deletes the
- *    new file and fails the command with the trial's exit code and output.
- * 4. After a good trial the old process writes the marker and exits with `exitCodes.restartForUpdate`;
+ *    old process, which is the only one sure to be running, puts `<path>.kept` back, deletes the new
+ *    file and fails the command with the trial's exit code and output; `<path>.previous` is untouched.
+ * 4. After a good trial `<path>.kept` replaces `<path>.previous` (so exactly one previous binary is
+ *    ever kept), and the old process writes the marker and exits with `exitCodes.restartForUpdate`;
  *    the service manager (systemd Restart=always, the Windows service's restart on failure) starts the
  *    installed path, now the new binary. Its first check-in carries the new version, and
  *    `finishUpdate` reports the command succeeded.
@@ -71,17 +71,24 @@ export const updateMarkerSchema = z.object({
 });
 export type UpdateMarker = z.infer<typeof updateMarkerSchema>;
 
-/** The installed binary and the files kept beside it. */
+/**
+ * The installed binary and the files beside it: `previous` (the one binary kept for a rollback),
+ * `kept` (the running binary while a new one has its trial) and downloads under `temporary`.
+ */
 export function binaryPaths(binary: string) {
   return {
     binary,
     previous: `${binary}.previous`,
+    kept: `${binary}.kept`,
     temporaryPrefix: `${basename(binary)}.new-`,
     temporary: (id: string) => join(dirname(binary), `${basename(binary)}.new-${id}`),
   };
 }
 
-/** Removes downloads an earlier attempt left behind (a crash, a power loss mid-download). */
+/**
+ * Tidies what an interrupted attempt left (a crash, a power loss): downloads are removed, and a
+ * binary kept during a trial that never ended becomes the previous one (it ran before the installed one).
+ */
 export function removeLeftoverDownloads(binary: string): string[] {
   const paths = binaryPaths(binary);
   const removed: string[] = [];
@@ -101,37 +108,41 @@ export function removeLeftoverDownloads(binary: string): string[] {
       log.warn("Cannot remove {path}: {error}", { path, error: describeError(error) });
     }
   }
+  if (existsSync(paths.kept) && existsSync(binary)) renameSync(paths.kept, paths.previous);
   return removed;
 }
 
 /**
- * Puts `candidate` at the binary's path, keeping the current binary as the one previous binary.
- * On a failed second rename the first is undone, so the installed path always holds a binary.
+ * Puts `candidate` at the binary's path for its trial; the running binary is kept beside it
+ * (renamed, which Windows allows for a running .exe) and the previous one stays untouched until
+ * the trial passed. On a failed second rename the first is undone.
  */
 export function installCandidate(binary: string, candidate: string) {
-  const { previous } = binaryPaths(binary);
-  // Replaced, never accumulated. On Windows the old previous is not running (the running one is `binary`).
-  rmSync(previous, { force: true });
-  renameSync(binary, previous);
+  const { kept } = binaryPaths(binary);
+  renameSync(binary, kept);
   try {
     renameSync(candidate, binary);
   } catch (error) {
-    renameSync(previous, binary);
+    renameSync(kept, binary);
     throw error;
   }
 }
 
-/**
- * Puts the previous binary back. The failed new one is renamed aside first (Windows cannot delete a
- * running .exe, but can rename it) and deleted when possible; what is left is a leftover download,
- * removed by the next update's `removeLeftoverDownloads`.
- */
-export function restorePrevious(binary: string) {
+/** After a good trial: the binary that was running becomes the one previous binary (the older one is replaced). */
+export function keepAsPrevious(binary: string) {
   const paths = binaryPaths(binary);
-  if (!existsSync(paths.previous)) throw new Error(`no previous binary at ${paths.previous}`);
-  const aside = paths.temporary(`failed-${crypto.randomUUID()}`);
+  renameSync(paths.kept, paths.previous);
+}
+
+/**
+ * Moves the failed new binary aside (Windows cannot delete a running .exe, but can rename it), puts
+ * `source` back at the binary's path and deletes the failed one when it can; what is left is a
+ * leftover, removed by the next update's `removeLeftoverDownloads`.
+ */
+function putBack(binary: string, source: string) {
+  const aside = binaryPaths(binary).temporary(`failed-${crypto.randomUUID()}`);
   renameSync(binary, aside);
-  renameSync(paths.previous, binary);
+  renameSync(source, binary);
   try {
     rmSync(aside, { force: true });
   } catch (error) {
@@ -140,6 +151,20 @@ export function restorePrevious(binary: string) {
       error: describeError(error),
     });
   }
+}
+
+/** After a failed trial: the binary that was running goes back; the previous one was never touched. */
+export function restoreKept(binary: string) {
+  const { kept } = binaryPaths(binary);
+  if (!existsSync(kept)) throw new Error(`no kept binary at ${kept}`);
+  putBack(binary, kept);
+}
+
+/** A new binary that passed its trial but cannot stay up: the previous one (the old version) goes back. */
+export function restorePrevious(binary: string) {
+  const { previous } = binaryPaths(binary);
+  if (!existsSync(previous)) throw new Error(`no previous binary at ${previous}`);
+  putBack(binary, previous);
 }
 
 async function* chunksOf(response: Response): AsyncGenerator<Uint8Array> {

@@ -15,10 +15,12 @@ import { rawPublicKey, signingKeyFingerprint } from "@redflag/contracts/signing"
 import { finishPendingLifecycle, guardUpdateAtStart } from "../../src/lifecycle/index.ts";
 import {
   installCandidate,
+  keepAsPrevious,
   maxStartsBeforeRestore,
   prepareCandidate,
   readUpdateMarker,
   removeLeftoverDownloads,
+  restoreKept,
   restorePrevious,
   type UpdateMarker,
   writeUpdateMarker,
@@ -41,31 +43,55 @@ function installDirectory(name: string, installed = fakeAgent("1.0.0")): string 
 }
 
 describe("installing a new binary keeps exactly one previous", () => {
-  test("three updates in a row leave the binary and one previous, the last one replaced", () => {
+  const files = (binary: string) => readdirSync(join(binary, "..")).sort();
+
+  test("each good update keeps the binary that ran as the one previous binary", () => {
     const binary = installDirectory("swap");
     for (const version of ["1.1.0", "1.2.0", "1.3.0"]) {
       const candidate = `${binary}.new-${version}`;
       writeFileSync(candidate, fakeAgent(version), { mode: 0o755 });
       installCandidate(binary, candidate);
+      // During the trial the running binary is kept aside; the previous one is not touched yet.
+      expect(files(binary)).toContain("redflag-agent.kept");
+      keepAsPrevious(binary);
     }
-    expect(readdirSync(join(directory, "swap")).sort()).toEqual(["redflag-agent", "redflag-agent.previous"]);
+    expect(files(binary)).toEqual(["redflag-agent", "redflag-agent.previous"]);
     expect(readFileSync(binary, "utf8")).toContain("1.3.0");
     expect(readFileSync(`${binary}.previous`, "utf8")).toContain("1.2.0");
+  });
+
+  test("a failed trial puts the running binary back and leaves the previous one as it was", () => {
+    const binary = installDirectory("trial-failed", fakeAgent("1.1.0"));
+    writeFileSync(`${binary}.previous`, fakeAgent("1.0.0"));
+    writeFileSync(`${binary}.new-2.0.0`, fakeAgent("2.0.0"), { mode: 0o755 });
+    installCandidate(binary, `${binary}.new-2.0.0`);
+    restoreKept(binary);
+    expect(files(binary)).toEqual(["redflag-agent", "redflag-agent.previous"]);
+    expect(readFileSync(binary, "utf8")).toContain("1.1.0");
+    expect(readFileSync(`${binary}.previous`, "utf8")).toContain("1.0.0");
+    expect(() => restoreKept(binary)).toThrow("no kept binary");
+  });
+
+  test("a new binary that cannot stay up gives way to the previous one", () => {
+    const binary = installDirectory("restore", fakeAgent("2.0.0"));
+    writeFileSync(`${binary}.previous`, fakeAgent("1.0.0"));
     restorePrevious(binary);
-    expect(readdirSync(join(directory, "swap"))).toEqual(["redflag-agent"]);
-    expect(readFileSync(binary, "utf8")).toContain("1.2.0");
+    expect(files(binary)).toEqual(["redflag-agent"]);
+    expect(readFileSync(binary, "utf8")).toContain("1.0.0");
     expect(() => restorePrevious(binary)).toThrow("no previous binary");
   });
 
-  test("a failed rename puts the installed binary back; leftover downloads are removed", () => {
+  test("a failed rename puts the installed binary back; leftovers of an interrupted attempt are tidied", () => {
     const binary = installDirectory("failed-swap");
     expect(() => installCandidate(binary, `${binary}.new-missing`)).toThrow();
-    expect(readdirSync(join(directory, "failed-swap"))).toEqual(["redflag-agent"]);
+    expect(files(binary)).toEqual(["redflag-agent"]);
     writeFileSync(`${binary}.new-1234`, "half a download");
     writeFileSync(`${binary}.new-failed-5678`, "a failed binary");
+    writeFileSync(`${binary}.kept`, fakeAgent("0.9.0"));
     writeFileSync(join(directory, "failed-swap", "other-file"), "not ours");
     expect(removeLeftoverDownloads(binary)).toHaveLength(2);
-    expect(readdirSync(join(directory, "failed-swap")).sort()).toEqual(["other-file", "redflag-agent"]);
+    expect(files(binary)).toEqual(["other-file", "redflag-agent", "redflag-agent.previous"]);
+    expect(readFileSync(`${binary}.previous`, "utf8")).toContain("0.9.0");
   });
 });
 
