@@ -6,7 +6,7 @@
  * Screenshots of every page go to artifacts/screenshots/. Needs `bun run build` and Debian's chromium.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type CommandId, idSchema } from "@redflag/contracts";
 import {
@@ -92,6 +92,71 @@ async function signOut() {
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
 }
 
+/** What the Add-agent page built (dist/agents/manifest.json), when the agents have been built. */
+function builtAgents(): { files: { file: string; sha256: string }[] } | null {
+  const path = resolve(import.meta.dir, "../../dist/agents/manifest.json");
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : null;
+}
+
+/**
+ * The one-liners first, each only when this server serves its script; the manual steps behind a
+ * disclosure (open by itself when there is no Linux one-liner), for the binary the admin picks.
+ */
+async function expectInstallCommands(token: string) {
+  const serves = async (path: string) => (await fetch(`${server.url}${path}`)).ok;
+  // The server's signing key, as the signed-in admin's API answers it, is in every command.
+  const keys = await page.evaluate(async () => (await fetch("/api/trpc/signingKeys.current")).json());
+  const expected: string = keys.result.data.json.activeFingerprint;
+  expect(expected).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  expect(await page.getByTestId("server-fingerprint").textContent()).toBe(expected);
+  const fingerprint = ` --fingerprint ${expected}`;
+  const disclosure = page.locator("details", { hasText: "Install by hand" });
+  if (await serves("/install.sh")) {
+    const linux = page.getByTestId("linux-install");
+    await linux.waitFor();
+    expect(await linux.textContent()).toBe(
+      `curl -fsSL ${server.url}/install.sh | sh -s -- --token ${token}${fingerprint}`,
+    );
+    expect(await disclosure.getAttribute("open")).toBeNull();
+    await disclosure.getByText("Install by hand").click();
+  } else {
+    await page.locator("details[open]", { hasText: "Install by hand" }).waitFor();
+    expect(await page.getByTestId("linux-install").count()).toBe(0);
+  }
+  if (await serves("/install.ps1")) {
+    const windows = page.getByTestId("windows-install");
+    await windows.waitFor();
+    expect(await windows.textContent()).toBe(
+      `& ([scriptblock]::Create((irm ${server.url}/install.ps1))) -Token ${token} -Fingerprint '${expected}'`,
+    );
+    // Never wrapped inside a word: one line that scrolls inside its box.
+    expect(await windows.evaluate((element) => getComputedStyle(element).whiteSpace)).toBe("pre");
+  } else {
+    expect(await page.getByTestId("windows-install").count()).toBe(0);
+  }
+
+  const steps = page.getByTestId("manual-install");
+  const built = builtAgents();
+  if (!built) {
+    await disclosure.getByText("No agent binaries have been built").waitFor();
+    return;
+  }
+  await disclosure.getByLabel("Binary").selectOption({ label: "Linux x64 (musl: Alpine)" });
+  const musl = built.files.find((file) => file.file === "redflag-agent-linux-x64-musl");
+  await disclosure.getByText(musl?.sha256 ?? "no musl build").waitFor();
+  const manual = (await steps.textContent()) ?? "";
+  expect(manual).toContain(`curl -fsSLO ${server.url}/downloads/redflag-agent-linux-x64-musl\n`);
+  expect(manual).toContain("| sha256sum -c -");
+  expect(manual).toContain(
+    `sudo ./redflag-agent-linux-x64-musl --register --server ${server.url} --token ${token}${fingerprint}\n`,
+  );
+  expect(manual).toContain(`sudo ./redflag-agent-linux-x64-musl --install-service --server ${server.url}`);
+  // The downloads table lists every binary built, with its checksum.
+  for (const file of built.files) {
+    await page.getByRole("row").filter({ hasText: file.file }).filter({ hasText: file.sha256 }).waitFor();
+  }
+}
+
 const checkIn = () =>
   agent.agent.checkIn.mutate({
     agentVersion: "0.1.0",
@@ -157,11 +222,7 @@ describe("the dashboard in Chromium", () => {
       await page.getByRole("button", { name: "Create token" }).click();
       const token = (await page.getByTestId("registration-token").textContent()) ?? "";
       expect(token.length).toBeGreaterThan(10);
-      const linux = (await page.getByTestId("linux-install").textContent()) ?? "";
-      expect(linux).toContain(`--server "${server.url}" --token "${token}"`);
-      expect(linux).toContain(`${server.url}/downloads/redflag-agent-linux-$arch`);
-      const windows = (await page.getByTestId("windows-install").textContent()) ?? "";
-      expect(windows).toContain(`${server.url}/downloads/redflag-agent-windows-x64.exe`);
+      await expectInstallCommands(token);
       await page.getByRole("cell", { name: "web servers" }).waitFor();
       await shoot("04-add-agent");
 
@@ -564,6 +625,13 @@ describe("the dashboard in Chromium", () => {
         await page.waitForFunction(() => !document.body.innerText.includes("Loading"));
         await shoot(name);
       }
+      // The install commands and the manual steps fit too: long commands scroll inside their box.
+      await navigate("Add agent");
+      await page.getByLabel("Label").fill("narrow screen");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const narrowToken = (await page.getByTestId("registration-token").textContent()) ?? "";
+      await expectInstallCommands(narrowToken);
+      await shoot("m08b-add-agent-commands");
       await page.goto(`${server.url}/agents/${agentId}`);
       await page.getByRole("heading", { name: "Latest metrics" }).waitFor();
       await page.waitForFunction(() => !document.body.innerText.includes("Loading"));
