@@ -79,8 +79,10 @@ case $(uname -m) in
   aarch64 | arm64) cpu=arm64 ;;
   *) fail "no agent is built for this CPU ($(uname -m)); there are x86_64 and aarch64 builds" ;;
 esac
+# glibc answers GNU_LIBC_VERSION; a glibc host may still have musl's loader installed beside it.
 libc=glibc
-if ls /lib/ld-musl-*.so.1 >/dev/null 2>&1 || { ldd --version 2>&1 | grep -qi musl; }; then
+if ! getconf GNU_LIBC_VERSION >/dev/null 2>&1 &&
+  { ls /lib/ld-musl-*.so.1 >/dev/null 2>&1 || { ldd --version 2>&1 | grep -qi musl; }; }; then
   libc=musl
 fi
 target=redflag-agent-linux-$cpu
@@ -136,8 +138,6 @@ set -- --install-service --server "$server"
 [ -z "$fingerprint" ] || set -- "$@" --fingerprint "$fingerprint"
 status=0
 $as_root "$work/$target" "$@" || status=$?
-if [ "$status" -eq 10 ]; then
-  say "installed without a service: see above for how to start it"
-  exit 0
-fi
+# 10: installed and registered, but without systemd there is no service (the agent said what to run).
+[ "$status" -ne 10 ] || say "installed without a service: see above for how to start it"
 exit "$status"
