@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { rollbackCandidates } from "@redflag/contracts";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import { errorCodeOf, type TestServer, useTestServer } from "./harness/server.ts";
 
@@ -176,7 +177,15 @@ describe("rollback", () => {
       output: "",
       startedAt: new Date(),
       finishedAt: new Date(),
-      items: [{ updateId: update.id, status: "installed", installedVersion: "1.0-2", message: "" }],
+      items: [
+        {
+          updateId: update.id,
+          status: "installed",
+          installedVersion: "1.0-2",
+          message: "",
+          rollbackAvailable: true,
+        },
+      ],
     });
     const rollback = await admin.client.commands.rollback.mutate({ commandId: installId });
     expect(rollback).toMatchObject({ type: "rollback", parameters: { rollbackOf: installId } });
@@ -200,6 +209,41 @@ describe("rollback", () => {
       await admin.client.updates.list.query({ agentId: agent.agentId, statuses: ["available"] })
     ).items;
     expect(after).toMatchObject({ id: update.id, status: "available", currentVersion: "1.0-1" });
+  });
+
+  test("is refused when the installer did not say the previous version can still be installed", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("gone"), aptItem("unknown")]));
+    const updates = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    const { commandIds } = await admin.client.updates.install.mutate({
+      updateIds: updates.map((update) => update.id),
+    });
+    const installId = commandIds[0] as string;
+    await agent.client.agent.checkIn.mutate({ agentVersion: "0.1.0", metrics: {}, rebootRequired: false });
+    await agent.client.agent.reportResult.mutate({
+      commandId: installId,
+      status: "succeeded",
+      exitCode: 0,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      // One whose previous version is gone from every source, one whose installer cannot tell.
+      items: updates.map((update) => ({
+        updateId: update.id,
+        status: "installed" as const,
+        installedVersion: update.availableVersion,
+        message: "",
+        ...(update.packageName === "gone" ? { rollbackAvailable: false } : {}),
+      })),
+    });
+    const refused = admin.client.commands.rollback.mutate({ commandId: installId });
+    expect(await errorCodeOf(refused)).toBe("CONFLICT");
+    await expect(admin.client.commands.rollback.mutate({ commandId: installId })).rejects.toThrow(
+      /previous version can still be installed/,
+    );
+    const install = await admin.client.commands.get.query({ commandId: installId });
+    expect(rollbackCandidates(install)).toEqual([]);
   });
 
   test("a viewer may not roll back", async () => {

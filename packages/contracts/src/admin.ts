@@ -4,7 +4,6 @@ import {
   commandStatusSchema,
   commandTypeSchema,
   osTypeSchema,
-  type PackageType,
   packageTypeSchema,
   roleSchema,
   severitySchema,
@@ -346,15 +345,6 @@ export const serverActivityOutput = z.object({
     }),
   ),
 });
-
-/** Package types whose installers can put back the version an update replaced (all of the agent's). */
-export const rollbackPackageTypes = [
-  "apt",
-  "dnf",
-  "docker",
-  "windows_update",
-  "winget",
-] as const satisfies readonly PackageType[];
 
 /**
  * What an agent puts in `result` when it reports a dry run: per package type, the changes the install

@@ -6,5 +6,6 @@ export * from "./lifecycle.ts";
 export * from "./package-metadata.ts";
 export * from "./package-words.ts";
 export * from "./primitives.ts";
+export * from "./rollback.ts";
 export * from "./signed.ts";
 export * from "./update-selection.ts";

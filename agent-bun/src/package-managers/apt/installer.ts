@@ -137,11 +137,10 @@ async function install(
   const plan = await dryRun(settings, pins, ["--only-upgrade"]);
   progress(0, `Plan: ${describePlan(plan)}`.slice(0, 1000), true);
   const result = await runInstall(settings, ["--only-upgrade", "--", ...pins], progress);
-  const outcomes = await verify(
+  const outcomes = await withRollbackAvailability(
     settings,
     targets,
-    (target) => target.availableVersion,
-    "install not verified",
+    await verify(settings, targets, (target) => target.availableVersion, "install not verified"),
   );
   progress(100, describeOutcomes(outcomes), true);
   const output = [
@@ -174,6 +173,36 @@ function cachedPackage(directory: string | null, name: string, version: string):
   } catch {
     return null;
   }
+}
+
+/**
+ * Marks each installed outcome with whether the version it replaced can still be installed: a
+ * configured repository still offers it, or apt's cache still holds its `.deb` (what `rollback` uses).
+ */
+async function withRollbackAvailability(
+  settings: AptSettings,
+  targets: CommandTarget[],
+  outcomes: ItemOutcome[],
+): Promise<ItemOutcome[]> {
+  const installed = outcomes.filter((outcome) => outcome.status === "installed");
+  if (installed.length === 0) return outcomes;
+  const byUpdate = new Map(targets.map((target) => [target.updateId, target]));
+  const policies = await installedVersions(
+    settings,
+    installed.flatMap((outcome) => byUpdate.get(outcome.updateId)?.packageName ?? []),
+  );
+  const archives = await archivesDirectory(settings);
+  return outcomes.map((outcome) => {
+    const target = byUpdate.get(outcome.updateId);
+    const previous = target ? previousVersion(target) : null;
+    if (outcome.status !== "installed" || !target) return outcome;
+    if (!previous) return { ...outcome, rollbackAvailable: false };
+    const policy = policies.get(target.packageName);
+    const available =
+      (policy !== undefined && isInArchive(policy, previous)) ||
+      cachedPackage(archives, target.packageName, previous) !== null;
+    return { ...outcome, rollbackAvailable: available };
+  });
 }
 
 async function rollback(

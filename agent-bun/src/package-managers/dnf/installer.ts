@@ -108,14 +108,18 @@ async function install(
   const dryRun = await plan(settings, "upgrade", nevras);
   progress(5, `Plan: ${describeChanges(dryRun.changes)}`.slice(0, 1000), true);
   const result = await runTransaction(settings, "upgrade", nevras, progress);
-  const outcomes = verify(
+  const outcomes = await withRollbackAvailability(
+    settings,
     targets,
-    await installed(
-      settings,
-      targets.map((target) => target.packageName),
+    verify(
+      targets,
+      await installed(
+        settings,
+        targets.map((target) => target.packageName),
+      ),
+      (target) => target.availableVersion,
+      result.exitCode === 0 ? "install not verified" : `dnf upgrade exited with ${result.exitCode}`,
     ),
-    (target) => target.availableVersion,
-    result.exitCode === 0 ? "install not verified" : `dnf upgrade exited with ${result.exitCode}`,
   );
   progress(100, describeOutcomes(outcomes), true);
   return {
@@ -123,6 +127,36 @@ async function install(
     output: [`$ ${result.argv.join(" ")}`, result.stdout, tailOfOutput(result.stderr, 40, 8000)].join("\n"),
     exitCode: result.exitCode,
   };
+}
+
+/** Whether an enabled repository still offers `nevra` (what `rollback` downgrades to). */
+async function isOffered(settings: DnfSettings, nevra: string) {
+  const query = await runDnf(repoqueryArgv(nevra, settings.dnf), "dnf repoquery");
+  return { offered: query.exitCode === 0 && query.stdout.trim() !== "", query };
+}
+
+/** Marks each installed outcome with whether a repository still offers the version it replaced. */
+async function withRollbackAvailability(
+  settings: DnfSettings,
+  targets: CommandTarget[],
+  outcomes: ItemOutcome[],
+): Promise<ItemOutcome[]> {
+  const byUpdate = new Map(targets.map((target) => [target.updateId, target]));
+  const marked: ItemOutcome[] = [];
+  for (const outcome of outcomes) {
+    const target = byUpdate.get(outcome.updateId);
+    if (outcome.status !== "installed" || !target) {
+      marked.push(outcome);
+    } else if (target.currentVersion === null) {
+      marked.push({ ...outcome, rollbackAvailable: false });
+    } else {
+      const nevra = nevraArgument(target.packageName, target.currentVersion, target.target || "noarch");
+      const { offered, query } = await isOffered(settings, nevra);
+      // A repoquery that failed says nothing either way.
+      marked.push(query.exitCode === 0 ? { ...outcome, rollbackAvailable: offered } : outcome);
+    }
+  }
+  return marked;
 }
 
 /** Back to the version installed before the update, when a repository still offers it. */
@@ -145,8 +179,8 @@ async function rollback(
       continue;
     }
     const nevra = nevraArgument(target.packageName, target.currentVersion, target.target || "noarch");
-    const query = await runDnf(repoqueryArgv(nevra, settings.dnf), "dnf repoquery");
-    if (query.exitCode !== 0 || query.stdout.trim() === "") {
+    const { offered, query } = await isOffered(settings, nevra);
+    if (!offered) {
       outcomes.push({
         updateId: target.updateId,
         status: "failed",

@@ -44,6 +44,24 @@ function previousImage(target: CommandTarget): Wanted {
   return { image, tag: target.target, digest: target.currentVersion };
 }
 
+/**
+ * After an install: the previous image is still on this host, so a rollback can put it back without
+ * the registry. Not on the host: unknown (the registry may or may not still have it), so nothing is said.
+ */
+async function previousImageKept(
+  engine: EngineClient,
+  target: CommandTarget,
+): Promise<{ rollbackAvailable?: boolean }> {
+  if (target.currentVersion === null) return { rollbackAvailable: false };
+  try {
+    const previous = previousImage(target);
+    await engine.inspectImage(`${repositoryName(previous.image)}@${previous.digest}`);
+    return { rollbackAvailable: true };
+  } catch {
+    return {};
+  }
+}
+
 /** Containers created from `repository:tag` (any of the tags given), by the name they were created with. */
 async function containersOf(engine: EngineClient, reference: ImageReference, tags: string[]) {
   const repository = repositoryName(reference);
@@ -136,6 +154,7 @@ async function run(
         status: "installed",
         installedVersion: mode === "install" ? target.availableVersion : wanted.digest,
         message: "",
+        ...(mode === "install" ? await previousImageKept(engine, target) : {}),
       });
       step(1, `${users.length} container(s) verified on ${repository}:${wanted.tag}`, true);
     } catch (error) {

@@ -193,6 +193,8 @@ describe("the APT installer on an isolated root", () => {
       ["installed", "1.1"],
       ["installed", "2.0-1+deb12u1"],
     ]);
+    // Both previous versions are still in the repositories: a rollback can work.
+    expect(result.outcomes.map((outcome) => outcome.rollbackAvailable)).toEqual([true, true]);
     expect(sandbox.installedVersion("rf-app")).toBe("1.1");
     expect(sandbox.installedVersion("rf-newdep")).toBe("1.0");
     expect(sandbox.installedVersion("rf-secure.tools")).toBe("2.0-1+deb12u1");
@@ -230,8 +232,10 @@ describe("the APT installer on an isolated root", () => {
 
   test("rolls back from apt's cache, and says clearly when neither has the version", async () => {
     const installer = createAptInstaller(config());
-    await installer.install([target("rf-cacheonly", "1.0", "1.1")], () => {});
+    const installed = await installer.install([target("rf-cacheonly", "1.0", "1.1")], () => {});
     expect(sandbox.installedVersion("rf-cacheonly")).toBe("1.1");
+    // The install already says that 1.0 can no longer be installed: the dashboard offers no rollback.
+    expect(installed.outcomes.map((outcome) => outcome.rollbackAvailable)).toEqual([false]);
     const missing = await installer.rollback([target("rf-cacheonly", "1.0", "1.1")], () => {});
     expect(missing.outcomes[0]?.status).toBe("failed");
     expect(missing.outcomes[0]?.message).toBe(

@@ -79,6 +79,8 @@ describe("the DNF scanner and installer on real dnf", () => {
     const result = await installer.install(targets, progress);
     expect(result.exitCode).toBe(0);
     expect(statuses(result.outcomes).sort()).toEqual(["installed 1.1-1", "installed 1:3.1-1"]);
+    // The repository still offers both previous builds: the install says a rollback can work.
+    expect(result.outcomes.map((outcome) => outcome.rollbackAvailable)).toEqual([true, true]);
     expect(sandbox.installed("rf-normal")).toBe("1.1-1");
     expect(sandbox.installed("rf-openssl")).toBe("1:3.1-1");
     expect(reports[0]?.message).toStartWith("Plan: upgrade");

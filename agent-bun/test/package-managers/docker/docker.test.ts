@@ -245,6 +245,8 @@ describe("the Docker installer on a real engine", () => {
       const result = await installer().install([webTarget], progress);
       expect(result.output).not.toContain("failed");
       expect(statuses(result.outcomes)).toEqual([`installed ${newDigest}`]);
+      // The previous image is still on the host: the install says a rollback can work.
+      expect(result.outcomes.map((outcome) => outcome.rollbackAvailable)).toEqual([true]);
       expect(reports.at(-1)).toEqual({ percent: 100, message: "1 of 1 images verified" });
 
       const after = await engine.inspect("web");

@@ -1,21 +1,20 @@
 "use client";
 
-import { type CommandId, rollbackPackageTypes } from "@redflag/contracts";
+import { type CommandId, type commandRecordSchema, rollbackCandidates } from "@redflag/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import type { z } from "zod";
 import { humanize, plural } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { MutationStatus } from "./ui/basics";
 import { ConfirmDialog } from "./ui/confirm-dialog";
 import { Untrusted } from "./ui/text";
 
-type CommandDetail = {
-  id: CommandId;
-  type: string;
-  status: string;
-  targets: { packageType: string; currentVersion: string | null }[];
-};
+type CommandDetail = Pick<
+  z.infer<typeof commandRecordSchema>,
+  "id" | "type" | "status" | "targets" | "itemOutcomes"
+>;
 
 /** Retry, cancel or roll back a command; the ones that change the machine ask first. */
 export function CommandActions({ command, hostname }: { command: CommandDetail; hostname: string }) {
@@ -33,18 +32,12 @@ export function CommandActions({ command, hostname }: { command: CommandDetail; 
   const cancel = useMutation(trpc.commands.cancel.mutationOptions({ onSuccess: refresh }));
   const canRetry = ["failed", "timed_out", "cancelled"].includes(command.status);
   const canCancel = command.status === "pending" || command.status === "sent";
-  const canRollback =
-    command.type === "install" &&
-    (command.status === "succeeded" || command.status === "failed") &&
-    command.targets.some(
-      (target) =>
-        target.currentVersion !== null &&
-        (rollbackPackageTypes as readonly string[]).includes(target.packageType),
-    );
+  const rollbackCount = rollbackCandidates(command).length;
+  const canRollback = rollbackCount > 0;
   // Running a failed rollback again is rarely the answer: its error says what to fix first.
   const retryLeads = canRetry && command.type !== "rollback";
   if (!canRetry && !canCancel && !canRollback) return null;
-  const count = plural(command.targets.length, "update");
+  const count = plural(asking === "rollback" ? rollbackCount : command.targets.length, "update");
   const pending = asking === "retry" ? retry : rollback;
   return (
     <section className="card actions-card" aria-label="Actions">
@@ -100,7 +93,7 @@ export function CommandActions({ command, hostname }: { command: CommandDetail; 
           <p>
             {asking === "retry"
               ? `A new ${humanize(command.type).toLowerCase()} command goes to the agent at its next check-in, for the same ${count}.`
-              : `The agent puts back the versions this install replaced (${count}); the services they belong to may restart.`}
+              : `The agent puts back the versions this install replaced (${count}${rollbackCount < command.targets.length ? `; the others' previous versions can no longer be installed` : ""}); the services they belong to may restart.`}
           </p>
         </ConfirmDialog>
       ) : null}

@@ -1,4 +1,4 @@
-import { type CommandId, rollbackPackageTypes } from "@redflag/contracts";
+import { type CommandId, rollbackCandidates } from "@redflag/contracts";
 import { commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
@@ -7,8 +7,8 @@ import { createCommand } from "./create-command.ts";
 
 /**
  * Queues a rollback of a finished install: the agent puts back the version each update had before
- * (the target's `currentVersion`). Only updates this command installed, of package types whose
- * installer can roll back, are included.
+ * (the target's `currentVersion`). Only updates this command installed, whose installer said the
+ * previous version is still obtainable (`rollbackCandidates`), and that no later command took over.
  */
 export async function rollbackCommand(
   db: DatabaseOrTransaction,
@@ -23,7 +23,8 @@ export async function rollbackCommand(
         `Command ${install.id} is a ${install.status} ${install.type}; only finished installs can be rolled back`,
       );
     }
-    const ids = install.targets.map((target) => target.updateId);
+    const candidates = rollbackCandidates(install);
+    const ids = candidates.map((target) => target.updateId);
     const installed =
       ids.length === 0
         ? []
@@ -38,16 +39,12 @@ export async function rollbackCommand(
               ),
             );
     const installedIds = new Set(installed.map((row) => row.id));
-    const targets = install.targets.filter(
-      (target) =>
-        installedIds.has(target.updateId) &&
-        target.currentVersion !== null &&
-        (rollbackPackageTypes as readonly string[]).includes(target.packageType),
-    );
+    // Updates a later command took over since are that command's business.
+    const targets = candidates.filter((target) => installedIds.has(target.updateId));
     if (targets.length === 0) {
       throw new AppError(
         "CONFLICT",
-        `Nothing of ${install.id} can be rolled back: no update it installed has a previous version that its installer can go back to`,
+        `Nothing of ${install.id} can be rolled back: its installer reported no installed update whose previous version can still be installed`,
       );
     }
     return createCommand(tx, {
