@@ -48,7 +48,7 @@ function publish(agent: string, key: ReturnType<typeof newKey>, options: { sumsS
   const sums = new TextEncoder().encode(
     `${createHash("sha256").update(binary).digest("hex")}  ${target}\n0000  redflag-agent-linux-arm64\n`,
   );
-  files = new Map([
+  files = new Map<string, Uint8Array>([
     [`/downloads/${target}`, binary],
     ["/downloads/SHA256SUMS", sums],
     ["/downloads/SHA256SUMS.sig", (options.sumsSignedBy ?? key).sign(sums)],
@@ -72,7 +72,9 @@ beforeAll(async () => {
         return new Response(text);
       }
       const body = files.get(path);
-      return body === undefined ? new Response("not found\n", { status: 404 }) : new Response(body);
+      return body === undefined
+        ? new Response("not found\n", { status: 404 })
+        : new Response(new Uint8Array(body));
     },
   });
   const key = newKey("server");

@@ -1,13 +1,11 @@
-import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
-import { type LoadedConfig, loadConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
+import { type LoadedConfig, loadConfig, serverUrlSchema } from "../config/config.ts";
 import { defaultPaths, stateFiles } from "../config/paths.ts";
 import { runDaemonMode } from "../daemon/start.ts";
 import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
-import { collectHostFacts } from "../host/facts.ts";
 import {
   describeScanFailures,
   exportCsv,
@@ -17,11 +15,10 @@ import {
 } from "../output/updates.ts";
 import { runScan, saveLastScan } from "../scan.ts";
 import { loadScanCache, type ScanCache } from "../scan-cache.ts";
-import { registerAgent } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
-import { fingerprintArgumentSchema } from "../trust/pin-server-keys.ts";
 import { agentVersion } from "../version.ts";
-import { registrationTokenPattern, runServiceMode } from "./service-mode.ts";
+import { fingerprintProblem, registerAndSave, registrationTokenPattern } from "./registration.ts";
+import { runServiceMode } from "./service-mode.ts";
 
 export type CliIo = {
   stdout: (text: string) => void;
@@ -71,7 +68,7 @@ function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
     .option("--token <token>", "registration token for --register")
     .option(
       "--fingerprint <SHA256:...>",
-      "with --register: the server's signing key fingerprint (Add agent page); a server with another key is refused",
+      "with --register or --install-service: the server's signing key fingerprint (Add agent page); a server with another key is refused",
     )
     .option("--scan", "scan for updates now, print them and cache the result")
     .option("--status", "show registration, server, last check-in and last scan")
@@ -188,6 +185,7 @@ async function dispatch(
       install: options.installService === true,
       server: options.server,
       token: options.token,
+      fingerprint: options.fingerprint,
       purge: options.purge === true,
     };
     return runServiceMode(request, config, environment, io, usage);
@@ -231,34 +229,16 @@ async function register(options: Options, config: LoadedConfig, environment: Age
   if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
   if (!registrationTokenPattern.test(options.token))
     usage("The registration token looks wrong (10–200 printable characters)");
-  const files = stateFiles(config.stateDirectory);
-  const host = collectHostFacts(files.machineId);
-  if (options.fingerprint !== undefined && !fingerprintArgumentSchema.safeParse(options.fingerprint).success)
-    usage(
-      `--fingerprint ${JSON.stringify(options.fingerprint)} is not a key fingerprint (SHA256: and 43 characters)`,
-    );
-  const { registration, pollIntervalSeconds, serverKeys } = await registerAgent(
+  const problem = fingerprintProblem(options.fingerprint);
+  if (problem) usage(problem);
+  const registration = await registerAndSave(
     server.data,
     options.token,
-    host,
-    {
-      fingerprint: options.fingerprint,
-    },
+    options.fingerprint,
+    config,
+    io.stderr,
   );
-  // Keys learned from another server's rotations must not be trusted for this one.
-  rmSync(files.trustedKeys, { force: true });
-  saveConfig(config, {
-    ...config.file,
-    serverUrl: server.data,
-    registration,
-    pollIntervalSeconds,
-    serverKeys: serverKeys.keys,
-  });
   io.stdout(`Registered as ${registration.agentId} with ${server.data}\nConfig written to ${config.path}\n`);
-  if (serverKeys.trustedOnFirstUse)
-    io.stderr(
-      `redflag-agent: warning: no --fingerprint given, so the server's signing key was trusted as it came: ${serverKeys.activeFingerprint}. Compare it with the fingerprint on the server's Add agent page.\n`,
-    );
   return exitCodes.ok;
 }
 

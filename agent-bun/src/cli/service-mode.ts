@@ -1,36 +1,37 @@
-import { type LoadedConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
-import { stateFiles } from "../config/paths.ts";
+import { type LoadedConfig, serverUrlSchema } from "../config/config.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes, requireRoot } from "../errors.ts";
-import { collectHostFacts } from "../host/facts.ts";
 import {
   defaultInstallPath,
   installService,
   type ServiceOptions,
   uninstallService,
 } from "../service/index.ts";
-import { registerAgent } from "../transport/client.ts";
-import { agentVersion } from "../version.ts";
-
-/** What a registration token may look like; the server decides whether it is valid. */
-export const registrationTokenPattern = /^[\x21-\x7e]{10,200}$/;
+import { type DownloadedTrust, verifyOwnBinary } from "../service/verify-self.ts";
+import { signatureBytes } from "../trust/checksums.ts";
+import { agentTarget, agentVersion } from "../version.ts";
+import { fingerprintProblem, registerAndSave, registrationTokenPattern } from "./registration.ts";
 
 export type ServiceRequest = {
   install: boolean;
   server: string | undefined;
   token: string | undefined;
+  fingerprint: string | undefined;
   purge: boolean;
 };
 
+type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
+
 /**
- * `--install-service` and `--uninstall-service`: every argument is checked before anything on the
- * machine changes; the work itself is in service/.
+ * `--install-service` and `--uninstall-service`: every argument is checked, and with --fingerprint
+ * this binary is checked against the server's signed SHA256SUMS, before anything on the machine
+ * changes; the work itself is in service/.
  */
 export async function runServiceMode(
   request: ServiceRequest,
   config: LoadedConfig,
   environment: AgentEnvironment,
-  io: { stdout: (text: string) => void; stderr: (text: string) => void },
+  io: Io,
   usage: (message: string) => never,
 ): Promise<number> {
   requireRoot(request.install ? "Installing the service" : "Removing the service", environment.platform);
@@ -42,6 +43,7 @@ export async function runServiceMode(
     purge: request.purge,
   };
   if (!request.install) {
+    const ensureRegistered = () => Promise.reject(new Error("uninstalling never registers"));
     await uninstallService(
       { ...base, serverUrl: "", registrationToken: null, fingerprint: null, ensureRegistered },
       io,
@@ -62,31 +64,76 @@ export async function runServiceMode(
   const token = request.token;
   if (token !== undefined && !registrationTokenPattern.test(token))
     usage("The registration token looks wrong (10–200 printable characters)");
+  const problem = fingerprintProblem(request.fingerprint);
+  if (problem) usage(problem);
   if (!keep && token === undefined) {
     usage(`--install-service needs --token TOKEN: this machine is not registered with ${server.data}`);
+  }
+  if (keep && request.fingerprint !== undefined) {
+    const pinned = config.file.serverKeys?.map((key) => key.fingerprint) ?? [];
+    if (!pinned.includes(request.fingerprint)) {
+      throw new ExitError(
+        `This agent is registered with ${server.data} trusting ${pinned.join(", ") || "no key"}, not ${request.fingerprint}: nothing was changed`,
+        { exitCode: exitCodes.untrusted },
+      );
+    }
+  }
+  if (request.fingerprint !== undefined) {
+    verifyOwnBinary({
+      binaryPath: process.execPath,
+      target: agentTarget,
+      fingerprint: request.fingerprint,
+      downloaded: await downloadTrust(server.data),
+    });
+    io.stdout(`This binary is the ${agentTarget} signed by ${request.fingerprint}\n`);
   }
   const options: ServiceOptions = {
     ...base,
     serverUrl: server.data,
     registrationToken: token ?? null,
-    fingerprint: null,
+    fingerprint: request.fingerprint ?? null,
     ensureRegistered: async () => {
       if (keep) return { kind: "kept", agentId: registered.agentId };
-      const host = collectHostFacts(stateFiles(config.stateDirectory).machineId);
-      const result = await registerAgent(server.data, token as string, host);
-      saveConfig(config, {
-        ...config.file,
-        serverUrl: server.data,
-        registration: result.registration,
-        pollIntervalSeconds: result.pollIntervalSeconds,
-      });
-      return { kind: "registered", agentId: result.registration.agentId };
+      if (token === undefined) throw new Error("a token is checked for above");
+      const registration = await registerAndSave(server.data, token, request.fingerprint, config, io.stderr);
+      return { kind: "registered", agentId: registration.agentId };
     },
   };
   const result = await installService(options, io);
   return result.kind === "noServiceManager" ? exitCodes.noServiceManager : exitCodes.ok;
 }
 
-async function ensureRegistered(): Promise<never> {
-  throw new Error("uninstalling never registers");
+/** SHA256SUMS, its signature and the server's key, as /downloads serves them (small files only). */
+async function downloadTrust(serverUrl: string): Promise<DownloadedTrust> {
+  const fetchSmall = async (file: string): Promise<Uint8Array> => {
+    const url = `${serverUrl}/downloads/${file}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    } catch (error) {
+      throw new ExitError(`Cannot download ${url}: ${(error as Error).message}`, {
+        exitCode: exitCodes.serverUnreachable,
+        cause: error,
+      });
+    }
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (!response.ok || body.length > 64 * 1024) {
+      throw new ExitError(`Cannot download ${url}: ${response.status} ${response.statusText}`, {
+        exitCode: exitCodes.serverRejected,
+      });
+    }
+    return body;
+  };
+  const [sums, signatureBody, key] = await Promise.all([
+    fetchSmall("SHA256SUMS"),
+    fetchSmall("SHA256SUMS.sig"),
+    fetchSmall("signing-key.pem"),
+  ]);
+  const signature = signatureBytes(signatureBody);
+  if (signature === null) {
+    throw new ExitError("The server's SHA256SUMS.sig is not an Ed25519 signature", {
+      exitCode: exitCodes.untrusted,
+    });
+  }
+  return { sums, signature, keyPem: new TextDecoder().decode(key) };
 }
