@@ -1,11 +1,11 @@
 "use client";
 
-import { updateWords } from "@redflag/contracts";
 import Link from "next/link";
-import { formatBytes, formatDateTime, formatRelative, packageTypeLabel } from "~/lib/format";
+import { formatDateTime, formatRelative, packageTypeLabel } from "~/lib/format";
 import { SortHeader, StatusBadge } from "./ui/basics";
 import { type Column, DataTable } from "./ui/data-table";
 import { Untrusted } from "./ui/text";
+import { PackageCell, StatusCell, VersionCell } from "./update-cells";
 import type { UpdateSelection } from "./update-selection";
 import type { UpdateSummary } from "./updates-view";
 import type { UpdateFilterState } from "./use-update-filter";
@@ -99,47 +99,5 @@ export function UpdatesTable({
       busy={busy}
       rowClassName={(update) => (selection?.has(update.id) ? "selected" : undefined)}
     />
-  );
-}
-
-function PackageCell(update: UpdateSummary) {
-  const words = updateWords(update);
-  return (
-    <>
-      <span className="package-line">
-        <Untrusted className="strong" text={words.name} />
-        {update.security ? <StatusBadge value="critical" label="Security" /> : null}
-      </span>
-      {words.detail ? <div className="muted small-text">{words.detail}</div> : null}
-      {update.cves.length > 0 ? (
-        <div className="muted small-text" title={update.cves.join(", ")}>
-          {update.cves.slice(0, 3).join(", ")}
-          {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
-        </div>
-      ) : null}
-    </>
-  );
-}
-
-function VersionCell(update: UpdateSummary) {
-  const words = updateWords(update);
-  return (
-    <span title={update.source ?? undefined}>
-      <bdi>{words.currentVersion ?? "—"}</bdi> → <bdi>{words.availableVersion}</bdi>
-      {update.sizeBytes ? <div className="muted small-text">{formatBytes(update.sizeBytes)}</div> : null}
-    </span>
-  );
-}
-
-function StatusCell(update: UpdateSummary) {
-  return (
-    <>
-      <StatusBadge value={update.status} />
-      {update.lastCommandId ? (
-        <div className="small-text">
-          <Link href={`/commands/${update.lastCommandId}`}>last command</Link>
-        </div>
-      ) : null}
-    </>
   );
 }

@@ -1,0 +1,51 @@
+"use client";
+
+import { updateWords } from "@redflag/contracts";
+import Link from "next/link";
+import { formatBytes } from "~/lib/format";
+import { StatusBadge } from "./ui/basics";
+import { Untrusted } from "./ui/text";
+import type { UpdateSummary } from "./updates-view";
+
+/** The cells of one update's row in the updates table. */
+export function PackageCell(update: UpdateSummary) {
+  const words = updateWords(update);
+  return (
+    <>
+      <span className="package-line">
+        <Untrusted className="strong" text={words.name} />
+        {update.security ? <StatusBadge value="critical" label="Security" /> : null}
+      </span>
+      {words.detail ? <div className="muted small-text">{words.detail}</div> : null}
+      {update.cves.length > 0 ? (
+        <div className="muted small-text" title={update.cves.join(", ")}>
+          {update.cves.slice(0, 3).join(", ")}
+          {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+export function VersionCell(update: UpdateSummary) {
+  const words = updateWords(update);
+  return (
+    <span title={update.source ?? undefined}>
+      <bdi>{words.currentVersion ?? "—"}</bdi> → <bdi>{words.availableVersion}</bdi>
+      {update.sizeBytes ? <div className="muted small-text">{formatBytes(update.sizeBytes)}</div> : null}
+    </span>
+  );
+}
+
+export function StatusCell(update: UpdateSummary) {
+  return (
+    <>
+      <StatusBadge value={update.status} />
+      {update.lastCommandId ? (
+        <div className="small-text">
+          <Link href={`/commands/${update.lastCommandId}`}>last command</Link>
+        </div>
+      ) : null}
+    </>
+  );
+}
