@@ -1,11 +1,11 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { formatDuration } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { useCan } from "./session";
 import { Loading, MutationStatus, QueryError } from "./ui/basics";
+import { NumberSetting, Toggle } from "./ui/setting-fields";
 
 export function GeneralSettings() {
   const trpc = useTRPC();
@@ -86,88 +86,5 @@ export function GeneralSettings() {
       />
       <MutationStatus error={save.error} success={save.isSuccess} />
     </section>
-  );
-}
-
-function Toggle({
-  label,
-  description,
-  checked,
-  disabled,
-  onChange,
-}: {
-  label: string;
-  description: string;
-  checked: boolean;
-  disabled: boolean;
-  onChange: (value: boolean) => void;
-}) {
-  return (
-    <label className="toggle">
-      <input
-        type="checkbox"
-        role="switch"
-        aria-checked={checked}
-        checked={checked}
-        disabled={disabled}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-      <span className="toggle-text">
-        <span className="strong">{label}</span>
-        <span className="muted small-text">{description}</span>
-      </span>
-    </label>
-  );
-}
-
-/** A number the server keeps: edited here, saved with its own button, explained beside it. */
-function NumberSetting({
-  label,
-  saveLabel,
-  min,
-  max,
-  current,
-  canChange,
-  pending,
-  onSave,
-  children,
-}: {
-  label: string;
-  saveLabel: string;
-  min: number;
-  max: number;
-  current: number;
-  canChange: boolean;
-  pending: boolean;
-  onSave: (value: number) => void;
-  children: ReactNode;
-}) {
-  const [text, setText] = useState(String(current));
-  useEffect(() => setText(String(current)), [current]);
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    onSave(Number(text));
-  }
-  return (
-    <form className="setting" onSubmit={submit}>
-      <label className="field">
-        <span>{label}</span>
-        <input
-          type="number"
-          min={min}
-          max={max}
-          required
-          value={text}
-          disabled={!canChange}
-          onChange={(event) => setText(event.target.value)}
-        />
-      </label>
-      <span className="muted">{children}</span>
-      {canChange ? (
-        <button type="submit" className="button" disabled={pending}>
-          {saveLabel}
-        </button>
-      ) : null}
-    </form>
   );
 }
