@@ -11,6 +11,8 @@ export type AgentEnvironment = {
   platform: NodeJS.Platform;
   /** Where Windows keeps machine-wide program data. */
   programData: string;
+  /** Where Windows installs programs (the service's exe goes in its RedFlag folder). */
+  programFiles: string;
   /** The Docker engine to ask (DOCKER_HOST); null means the platform's default socket. */
   dockerHost: string | null;
   /** Where the Docker CLI keeps config.json (DOCKER_CONFIG, else ~/.docker). */
@@ -30,6 +32,7 @@ export function readEnvironment(source: Record<string, string | undefined> = pro
     stateDirectory: nonEmpty(source.REDFLAG_STATE_DIR),
     platform: process.platform,
     programData: nonEmpty(source.ProgramData) ?? nonEmpty(source.PROGRAMDATA) ?? "C:\\ProgramData",
+    programFiles: nonEmpty(source.ProgramFiles) ?? nonEmpty(source.PROGRAMFILES) ?? "C:\\Program Files",
     dockerHost: nonEmpty(source.DOCKER_HOST),
     dockerConfigDirectory:
       nonEmpty(source.DOCKER_CONFIG) ??

@@ -8,16 +8,19 @@ import { runDaemon } from "./daemon.ts";
 
 /**
  * Daemon mode, reachable without loading the CLI's parser and tables: the daemon stays
- * small in memory for as long as it runs.
+ * small in memory for as long as it runs. It stops cleanly on SIGTERM/SIGINT, or when `stop`
+ * aborts (the Windows service manager's stop request). With `logToStderr: false` the logs go
+ * to `stderr` too (a Windows service has no stderr of its own).
  */
 export async function runDaemonMode(
   environment: AgentEnvironment,
   stderr: (text: string) => void,
+  options: { stop?: AbortSignal; logToStderr?: boolean } = {},
 ): Promise<number> {
   try {
     const config = requireRegistration(loadConfig(environment));
     requireRoot("The daemon (it installs packages)", environment.platform);
-    setUpLogging();
+    setUpLogging("info", options.logToStderr === false ? stderr : undefined);
     const files = stateFiles(config.stateDirectory);
     // A new agent binary that keeps failing before its first check-in gives way to the previous one.
     if (guardUpdateAtStart(files)) return exitCodes.restartForUpdate;
@@ -25,12 +28,15 @@ export async function runDaemonMode(
     const stop = () => controller.abort();
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+    if (options.stop?.aborted) stop();
+    options.stop?.addEventListener("abort", stop, { once: true });
     const stopListening = onRestartRequested(stop);
     try {
       await runDaemon({ config, files, signal: controller.signal });
     } finally {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      options.stop?.removeEventListener("abort", stop);
       stopListening();
     }
     return restartExitCode() ?? exitCodes.ok;
