@@ -29,10 +29,15 @@ const stateArgument = "--state-dir";
 /** Where the service keeps its config and state: the paths the installer used, pinned in its command line. */
 export type ServicePaths = { configPath: string; stateDirectory: string };
 
+/** C:\… : a service's files are on a drive (isAbsolute also takes \foo, relative to the current drive). */
+function isDrivePath(path: string): boolean {
+  return /^[A-Za-z]:\\/.test(path);
+}
+
 /** A path that goes into the command line between double quotes, as CommandLineToArgvW reads it back. */
 function quotablePath(path: string, what: string): string {
   // A trailing backslash would escape the closing quote; a quote or a line break would end the word.
-  if (!windowsPath.isAbsolute(path) || /["\0\r\n]/.test(path) || path.endsWith("\\")) {
+  if (!isDrivePath(path) || /["\0\r\n]/.test(path) || path.endsWith("\\")) {
     throw new ExitError(
       `The service cannot use ${JSON.stringify(path)} as its ${what}: not an absolute Windows path`,
       {
@@ -69,8 +74,8 @@ export function parseServiceArguments(argv: readonly string[]): ServicePaths {
     configPath === undefined ||
     stateDirectory === undefined ||
     rest.length > 0 ||
-    !windowsPath.isAbsolute(configPath) ||
-    !windowsPath.isAbsolute(stateDirectory)
+    !isDrivePath(configPath) ||
+    !isDrivePath(stateDirectory)
   ) {
     throw new ExitError(
       `${serviceArgument} takes ${configArgument} PATH ${stateArgument} PATH, as the installer writes them; got ${JSON.stringify(argv)}`,
@@ -222,7 +227,7 @@ export function encodeRestartActions(delaysMs: readonly number[]): Uint32Array {
  */
 export function encodeFailureActions(
   resetPeriodSeconds: number,
-  actionsPointer: number,
+  actionsPointer: number | bigint,
   count: number,
 ): Buffer {
   const buffer = Buffer.alloc(40);
