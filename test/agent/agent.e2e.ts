@@ -86,8 +86,17 @@ describe("the compiled agent against the production server", () => {
     expect(refused.exitCode).toBe(6);
     expect(refused.stderr).toContain("refused the registration token");
     const registration = await admin.registrationTokens.create.mutate({ label: "agent e2e", seats: 1 });
+    const { activeFingerprint } = await admin.signingKeys.current.query();
     const registered = await runAgent(
-      ["--register", "--server", relay.url, "--token", registration.token],
+      [
+        "--register",
+        "--server",
+        relay.url,
+        "--token",
+        registration.token,
+        "--fingerprint",
+        activeFingerprint,
+      ],
       env,
     );
     expect(registered.stderr).toBe("");
