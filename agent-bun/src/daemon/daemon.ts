@@ -4,6 +4,8 @@ import { saveConfig } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
 import { describeError, ExitError } from "../errors.ts";
 import { createMetricsCollector } from "../host/facts.ts";
+import { finishPendingLifecycle } from "../lifecycle/index.ts";
+import { collectRebootStatus } from "../lifecycle/reboot-status.ts";
 import { logger } from "../logging.ts";
 import { createScanners } from "../package-managers/registry.ts";
 import { type LastScan, runScan, saveLastScan, toScanReport } from "../scan.ts";
@@ -135,10 +137,21 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     };
     const runCommand = async (command: LeasedCommand) => {
       ledger.start(command);
-      const result = await executeCommand(command, { config: config.file, connection, onScan: queueScan });
+      const result = await executeCommand(command, {
+        config: config.file,
+        connection,
+        onScan: queueScan,
+        files,
+        isInstallRunning,
+      });
       if (result) outbox.add({ kind: "reportResult", payload: result });
       ledger.finish(command.id);
       await deliverSoon();
+    };
+    /** Whether an install or rollback runs now (a reboot refuses meanwhile). */
+    const isInstallRunning = () => {
+      const running = jobs.running();
+      return running?.kind === "command" && ["install", "rollback"].includes(running.command.type);
     };
     let ranCommand = false;
     const jobs = new JobQueue(
@@ -164,18 +177,21 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           jobs.add({ kind: "scan" });
         }
         await deliver();
-        const rebootRequired = (
-          await Promise.all(scanners.map((scanner) => scanner.isRebootRequired()))
-        ).some(Boolean);
+        const reboot = await collectRebootStatus(scanners);
         const answer = await connection.call("the check-in", (agent) =>
           agent.checkIn.mutate({
             agentVersion,
             metrics: metrics(),
-            rebootRequired,
+            ...reboot,
             runningCommandIds: jobs.heldCommandIds(),
           }),
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
+        // A reboot or agent update that finished across a restart reports once the server is reached.
+        for (const result of await finishPendingLifecycle({ config, files, connection, agentVersion })) {
+          outbox.add({ kind: "reportResult", payload: result });
+          await deliverSoon();
+        }
         if (answer.pollIntervalSeconds !== config.file.pollIntervalSeconds && !answer.rapidModeUntil) {
           saveConfig(config, { ...config.file, pollIntervalSeconds: answer.pollIntervalSeconds });
         }
