@@ -10,7 +10,6 @@ function scannerOf(scan: () => Promise<ScanItem[]>): Scanner {
     packageType: "apt",
     isAvailable: async () => true,
     scan,
-    isRebootRequired: async () => false,
     rebootStatus: async () => ({ required: false, reasons: [] }),
   };
 }

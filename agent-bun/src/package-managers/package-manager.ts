@@ -20,9 +20,7 @@ export type Scanner = {
   /** Whether this host has the package manager at all (apt on Debian, not on Fedora or Windows). */
   isAvailable: () => Promise<boolean>;
   scan: () => Promise<ScanItem[]>;
-  /** Whether the packages this manager installed want a reboot. */
-  isRebootRequired: () => Promise<boolean>;
-  /** The same, with why: short lines (package names, Windows' flag) shown on the agent page. */
+  /** Whether the packages this manager installed want a reboot, and why: short lines (package names, Windows' flag). */
   rebootStatus: () => Promise<RebootStatus>;
 };
 

@@ -20,7 +20,6 @@ function scannerSaying(status: RebootStatus): Scanner {
     packageType: "apt",
     isAvailable: async () => true,
     scan: async () => [],
-    isRebootRequired: async () => status.required,
     rebootStatus: async () => status,
   };
 }

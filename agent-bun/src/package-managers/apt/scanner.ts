@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { ScanItem, Severity } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
@@ -20,7 +19,6 @@ export function createAptScanner(config: ConfigFile): Scanner {
     packageType: "apt",
     isAvailable: async () => Bun.which("apt-get") !== null,
     scan: () => scanApt(settings),
-    isRebootRequired: async () => existsSync(settings.rebootRequiredFile),
     rebootStatus: async () => aptRebootStatus(settings.rebootRequiredFile),
   };
 }

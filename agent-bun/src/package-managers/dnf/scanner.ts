@@ -24,7 +24,6 @@ export function createDnfScanner(config: ConfigFile): Scanner {
     isAvailable: async () => isDnfAvailable(settings),
     scan: () => scanDnf(settings),
     rebootStatus: () => dnfRebootStatus(settings),
-    isRebootRequired: async () => (await dnfRebootStatus(settings)).required,
   };
 }
 

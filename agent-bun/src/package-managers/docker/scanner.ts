@@ -25,7 +25,6 @@ export function createDockerScanner(config: ConfigFile): Scanner {
     packageType: "docker",
     isAvailable: () => isDockerAvailable(settings),
     scan: () => scanDocker(settings),
-    isRebootRequired: async () => false,
     rebootStatus: async () => notRequired,
   };
 }

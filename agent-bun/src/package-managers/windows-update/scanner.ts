@@ -17,7 +17,6 @@ export function createWindowsUpdateScanner(config: ConfigFile): Scanner {
     packageType: "windows_update",
     isAvailable: async () => settings.enabled ?? currentEnvironment().platform === "win32",
     scan: () => scanWindowsUpdate(settings),
-    isRebootRequired: async () => (await windowsRebootStatus(settings)).required,
     rebootStatus: () => windowsRebootStatus(settings),
   };
 }

@@ -13,7 +13,6 @@ export function createWingetScanner(config: ConfigFile): Scanner {
     isAvailable: async () =>
       settings.enabled ?? (currentEnvironment().platform === "win32" && Bun.which(settings.program) !== null),
     scan: () => scanWinget(settings),
-    isRebootRequired: async () => false,
     rebootStatus: async () => notRequired,
   };
 }

@@ -202,7 +202,7 @@ describe("the APT installer on an isolated root", () => {
     expect(progress.some((entry) => entry.message.includes("Installed rf-app"))).toBe(true);
     expect(Math.max(...progress.map((entry) => entry.percent ?? 0))).toBe(100);
     // rf-app's postinst asked for a reboot, in the fake root.
-    expect(await createAptScanner(config()).isRebootRequired()).toBe(true);
+    expect((await createAptScanner(config()).rebootStatus()).required).toBe(true);
   });
 
   test("a version the repository does not offer fails clearly and installs nothing", async () => {

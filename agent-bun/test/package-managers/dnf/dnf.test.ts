@@ -64,7 +64,7 @@ describe("the DNF scanner and installer on real dnf", () => {
       severity: "unknown",
       cves: [],
     });
-    expect(await scanner.isRebootRequired()).toBe(false);
+    expect(await scanner.rebootStatus()).toEqual({ required: false, reasons: [] });
 
     const installer = createDnfInstaller(config);
     const targets = items.map((item) => targetFor("dnf", item));
