@@ -29,6 +29,11 @@ export type CommandContext = {
   files?: StateFiles;
   /** Whether an install or rollback is running beside this command: a reboot then refuses. */
   isInstallRunning?: () => boolean;
+  /**
+   * Set by a caller that already checked the command with checkLeasedCommand when it arrived (a
+   * command queued behind a long one must not expire in the queue); otherwise it is checked here.
+   */
+  verified?: boolean;
 };
 
 type Outcome = Omit<ReportResultInput, "commandId" | "startedAt" | "finishedAt">;
@@ -222,8 +227,10 @@ export async function executeCommand(
 ): Promise<ReportResultInput | null> {
   const startedAt = new Date();
   // Before anything else, even progress: a command that is not the server's, word for word, never runs.
-  const verification = checkLeasedCommand(command, { ...context, agentId: context.connection.agentId });
-  if (!verification.ok) return refusedResult(command, verification, startedAt);
+  if (!context.verified) {
+    const verification = checkLeasedCommand(command, { ...context, agentId: context.connection.agentId });
+    if (!verification.ok) return refusedResult(command, verification, startedAt);
+  }
   const reporter = new ProgressReporter(context.connection, command.id);
   reporter.report(0, `Started ${command.type}`);
   await reporter.flush();

@@ -76,7 +76,13 @@ export function verifyCommand(command: unknown, options: VerifyOptions): Verific
   if (fields.agentId !== options.agentId)
     return refuse("other_agent", `the command was signed for ${fields.agentId}, not this agent`);
   const key = options.keys.find((candidate) => candidate.fingerprint === fields.keyId);
-  if (!key) return refuse("unknown_key", `signed by ${fields.keyId}, a key this agent does not trust`);
+  if (!key)
+    return refuse(
+      "unknown_key",
+      options.keys.length === 0
+        ? "this agent has no server key pinned (registered before commands were signed): register it again with --fingerprint"
+        : `signed by ${fields.keyId}, a key this agent does not trust`,
+    );
   const signature = fromBase64(fields.signature, 64);
   if (!signature || !verifyBytes(key.publicKey, commandSigningBytes(fields), signature))
     return refuse("tampered", "the signature does not match the command (changed after signing)");

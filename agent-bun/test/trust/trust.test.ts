@@ -14,6 +14,7 @@ import {
 import { verifySignedChecksums } from "../../src/trust/checksums.ts";
 import { applyKeyStatements, type TrustedKey } from "../../src/trust/keys.ts";
 import { maxNonces, NonceStore } from "../../src/trust/nonce-store.ts";
+import { pinServerKeys } from "../../src/trust/pin-server-keys.ts";
 import { TrustStore } from "../../src/trust/trust-store.ts";
 import { verifyCommand } from "../../src/trust/verify-command.ts";
 
@@ -289,5 +290,67 @@ describe("verifySignedChecksums", () => {
     expect(() => verifySignedChecksums(junk, signBytes(server.privateKey, junk), [server.trusted])).toThrow(
       "line 1",
     );
+  });
+});
+
+describe("pinServerKeys (registration)", () => {
+  const next = keyPair();
+  const offered = (key: ReturnType<typeof keyPair>, state = "active") => ({
+    fingerprint: key.trusted.fingerprint,
+    publicKey: toBase64(key.trusted.publicKey),
+    state,
+  });
+  test("the expected fingerprint pins the active key", () => {
+    const pinned = pinServerKeys([offered(server)], undefined, server.trusted.fingerprint);
+    expect(pinned).toMatchObject({
+      trustedOnFirstUse: false,
+      keys: [{ fingerprint: server.trusted.fingerprint }],
+    });
+  });
+  test("another key is refused with its own exit code, whatever fingerprint the server claims for it", () => {
+    const stranger = keyPair();
+    for (const keys of [
+      [offered(stranger)],
+      [{ ...offered(stranger), fingerprint: server.trusted.fingerprint }],
+    ]) {
+      expect(() => pinServerKeys(keys, undefined, server.trusted.fingerprint)).toThrow(
+        `The server's signing key is ${stranger.trusted.fingerprint}, not the expected ${server.trusted.fingerprint}`,
+      );
+    }
+    try {
+      pinServerKeys([offered(stranger)], undefined, server.trusted.fingerprint);
+    } catch (error) {
+      expect((error as { exitCode: number }).exitCode).toBe(11);
+    }
+  });
+  test("during a rotation, the old fingerprint pins the new active key only through the old key's announcement", () => {
+    const keys = [offered(next), offered(server, "previous")];
+    expect(() => pinServerKeys(keys, [], server.trusted.fingerprint)).toThrow("not the expected");
+    const pinned = pinServerKeys(
+      keys,
+      [statement("announce", next.privateKey, server)],
+      server.trusted.fingerprint,
+    );
+    expect(pinned.keys.map((key) => key.fingerprint)).toEqual([
+      server.trusted.fingerprint,
+      next.trusted.fingerprint,
+    ]);
+  });
+  test("without a fingerprint the active key is trusted on first use, and said so", () => {
+    expect(pinServerKeys([offered(server)], undefined, undefined)).toMatchObject({
+      trustedOnFirstUse: true,
+      activeFingerprint: server.trusted.fingerprint,
+    });
+    expect(() => pinServerKeys(undefined, undefined, undefined)).toThrow("did not send its signing key");
+  });
+  test("an agent with no key pinned says how to fix it", () => {
+    const result = verifyCommand(signed(), {
+      agentId,
+      keys: [],
+      now,
+      nonces: new NonceStore(join(stateDirectory(), "nonces.json")),
+    });
+    expect(result).toMatchObject({ ok: false, reason: "unknown_key" });
+    expect(result.ok ? "" : result.message).toContain("register it again with --fingerprint");
   });
 });
