@@ -28,13 +28,27 @@ export type CommandTrustContext = {
   files?: StateFiles;
 };
 
+function filesOf(context: { config: ConfigFile; files?: StateFiles }): StateFiles {
+  return context.files ?? stateFiles(stateDirectoryOf(currentEnvironment(), context.config));
+}
+
+/**
+ * Applies the key statements of a check-in answer (a rotation's new key, an old key's retirement):
+ * each is taken only when signed by a key this agent already trusts. For the daemon, after each
+ * check-in; commands signed by a new key carry the same statements, so nothing waits on it.
+ */
+export function learnServerKeys(context: { config: ConfigFile; files?: StateFiles }, statements: unknown) {
+  if (!Array.isArray(statements) || statements.length === 0) return;
+  new TrustStore(context.config.serverKeys ?? [], filesOf(context).trustedKeys).apply(statements);
+}
+
 /**
  * Checks a leased command before any of it runs. Key statements riding along (during a rotation, a
  * command signed by the new key carries the old key's announcement of it) are applied first, and only
  * take effect when signed by a key already trusted.
  */
 export function checkLeasedCommand(command: LeasedCommand, context: CommandTrustContext): Verification {
-  const files = context.files ?? stateFiles(stateDirectoryOf(currentEnvironment(), context.config));
+  const files = filesOf(context);
   const trust = new TrustStore(context.config.serverKeys ?? [], files.trustedKeys);
   // As received, not as typed: the check-in answer is not validated on the way in.
   const statements: unknown = command.keyStatements;

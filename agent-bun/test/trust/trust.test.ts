@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -11,7 +11,10 @@ import {
   signingKeyFingerprint,
   toBase64,
 } from "@redflag/contracts/signing";
+import { configFileSchema } from "../../src/config/config.ts";
+import { stateFiles } from "../../src/config/paths.ts";
 import { verifySignedChecksums } from "../../src/trust/checksums.ts";
+import { learnServerKeys } from "../../src/trust/command-trust.ts";
 import { applyKeyStatements, type TrustedKey } from "../../src/trust/keys.ts";
 import { maxNonces, NonceStore } from "../../src/trust/nonce-store.ts";
 import { pinServerKeys } from "../../src/trust/pin-server-keys.ts";
@@ -352,5 +355,26 @@ describe("pinServerKeys (registration)", () => {
     });
     expect(result).toMatchObject({ ok: false, reason: "unknown_key" });
     expect(result.ok ? "" : result.message).toContain("register it again with --fingerprint");
+  });
+});
+
+describe("learnServerKeys (check-in answers)", () => {
+  test("a check-in's announcement is kept in the state directory; anything else is ignored", () => {
+    const next = keyPair();
+    const directory = stateDirectory();
+    const files = stateFiles(directory);
+    const config = configFileSchema.parse({
+      serverKeys: [
+        { fingerprint: server.trusted.fingerprint, publicKey: toBase64(server.trusted.publicKey) },
+      ],
+    });
+    learnServerKeys({ config, files }, undefined);
+    learnServerKeys({ config, files }, "not a list");
+    learnServerKeys({ config, files }, [statement("announce", next.privateKey, next)]);
+    expect(existsSync(files.trustedKeys)).toBe(false);
+    learnServerKeys({ config, files }, [statement("announce", next.privateKey, server)]);
+    expect(
+      new TrustStore(config.serverKeys ?? [], files.trustedKeys).keys().map((key) => key.fingerprint),
+    ).toEqual([server.trusted.fingerprint, next.trusted.fingerprint]);
   });
 });
