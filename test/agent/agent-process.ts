@@ -138,7 +138,11 @@ export function outboxFiles(stateDirectory: string): string[] {
  * agent keeps its config and state: the start of every agent end-to-end test. `cleanups` receives
  * what to stop and remove.
  */
-export async function startServerForAgent(label: string, cleanups: (() => unknown)[]) {
+export async function startServerForAgent(
+  label: string,
+  cleanups: (() => unknown)[],
+  serverEnv: Record<string, string> = {},
+) {
   const data = temporaryDirectory(`redflag-${label}-e2e-`);
   cleanups.push(data.remove);
   const password = `${label} e2e admin password`;
@@ -146,6 +150,7 @@ export async function startServerForAgent(label: string, cleanups: (() => unknow
     REDFLAG_DATA_DIR: join(data.path, "server"),
     REDFLAG_ADMIN_USER: "admin",
     REDFLAG_ADMIN_PASSWORD: password,
+    ...serverEnv,
   });
   cleanups.push(() => server.stop());
   const login = await rawCall(server.url, "auth.login", {
