@@ -3,22 +3,26 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LeasedCommand } from "@redflag/contracts";
-import type { BootIdentity } from "../../src/lifecycle/boot-identity.ts";
+import { type BootIdentity, uptimeBootIdentity } from "../../src/lifecycle/boot-identity.ts";
 import { finishReboot, shutdownArgv, startReboot } from "../../src/lifecycle/reboot.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "redflag-reboot-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** A stand-in `shutdown` on PATH that records its argv, one argument per line, and exits with `code`. */
-function standInShutdown(name: string, code = 0): { env: Record<string, string>; argv: () => string[] } {
+function standInShutdown(
+  name: string,
+  code = 0,
+  program = "shutdown",
+): { env: Record<string, string>; argv: () => string[] } {
   const bin = join(directory, name);
   const record = join(directory, `${name}.argv`);
   Bun.spawnSync(["mkdir", "-p", bin]);
   writeFileSync(
-    join(bin, "shutdown"),
+    join(bin, program),
     `#!/bin/sh\nfor argument in "$@"; do printf '%s\\n' "$argument"; done > '${record}'\necho "Reboot scheduled" >&2\nexit ${code}\n`,
   );
-  chmodSync(join(bin, "shutdown"), 0o755);
+  chmodSync(join(bin, program), 0o755);
   return {
     env: { PATH: `${bin}:/usr/bin:/bin` },
     argv: () => readFileSync(record, "utf8").split("\n").slice(0, -1),
@@ -102,6 +106,38 @@ describe("reboot", () => {
     });
     expect(existsSync(markerPath)).toBe(false);
     expect(finishReboot({ markerPath, bootIdentity: sameBoot })).toBeNull();
+  });
+
+  test("Windows: shutdown.exe from PATH gets /r /t and the message as one argument; the boot time tells the boots apart", async () => {
+    const shutdown = standInShutdown("windows", 0, "shutdown.exe");
+    const markerPath = join(directory, "reboot-windows.json");
+    const started = new Date("2026-12-01T01:00:00Z");
+    const command = rebootCommand({ delaySeconds: 120, message: "Windows Update: restarting in 2 minutes" });
+    const before = uptimeBootIdentity(started.getTime(), 86_400);
+    expect(
+      await startReboot(command, {
+        markerPath,
+        platform: "win32",
+        env: shutdown.env,
+        bootIdentity: () => before,
+        now: () => started,
+      }),
+    ).toBeNull();
+    expect(shutdown.argv()).toEqual(["/r", "/t", "120", "/c", "Windows Update: restarting in 2 minutes"]);
+    const later = started.getTime() + 5 * 60_000;
+    expect(
+      finishReboot({
+        markerPath,
+        bootIdentity: () => uptimeBootIdentity(later, 86_400 + 300),
+        now: () => new Date(later),
+      }),
+    ).toBeNull();
+    const result = finishReboot({
+      markerPath,
+      bootIdentity: () => uptimeBootIdentity(later, 90),
+      now: () => new Date(later),
+    });
+    expect(result).toMatchObject({ status: "succeeded", output: "Rebooted at 2026-12-01T01:03:30.000Z" });
   });
 
   test("fails once the deadline passes in the same boot", async () => {
