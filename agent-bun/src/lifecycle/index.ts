@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import type { LeasedCommand, ReportResultInput } from "@redflag/contracts";
 import { type ConfigFile, stateDirectoryOf } from "../config/config.ts";
 import { type StateFiles, stateFiles } from "../config/paths.ts";
@@ -125,7 +126,7 @@ async function updateAgent(
     return failed("Another agent update is still waiting for its new binary to check in");
   removeLeftoverDownloads(binary);
   progress(5, `Downloading agent ${parameters.version} (${target})`, true);
-  let candidate: string;
+  let candidate: string | null = null;
   try {
     candidate = await prepareCandidate({
       serverUrl: context.connection.serverUrl,
@@ -138,6 +139,8 @@ async function updateAgent(
     await context.connection.renew();
     installCandidate(binary, candidate);
   } catch (error) {
+    // Nothing of a failed attempt stays behind.
+    if (candidate !== null) rmSync(candidate, { force: true });
     return failed(`Agent ${parameters.version} was not installed: ${describeError(error)}`);
   }
   progress(60, `Agent ${parameters.version} installed at ${binary}; trial run`, true);

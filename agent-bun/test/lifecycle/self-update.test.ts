@@ -11,8 +11,15 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { LeasedCommand } from "@redflag/contracts";
 import { rawPublicKey, signingKeyFingerprint } from "@redflag/contracts/signing";
-import { finishPendingLifecycle, guardUpdateAtStart } from "../../src/lifecycle/index.ts";
+import type { ConfigFile } from "../../src/config/config.ts";
+import {
+  finishPendingLifecycle,
+  guardUpdateAtStart,
+  restartExitCode,
+  runLifecycleCommand,
+} from "../../src/lifecycle/index.ts";
 import {
   installCandidate,
   keepAsPrevious,
@@ -25,6 +32,7 @@ import {
   type UpdateMarker,
   writeUpdateMarker,
 } from "../../src/lifecycle/self-update.ts";
+import type { AgentConnection } from "../../src/transport/client.ts";
 import { verifySignedChecksums } from "../../src/trust/checksums.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "redflag-self-update-"));
@@ -162,6 +170,82 @@ describe("downloading a new binary", () => {
     publish({ "redflag-agent-linux-arm64": fakeAgent("2.0.0") });
     await expect(prepareCandidate(options(binary))).rejects.toThrow("lists no redflag-agent-linux-x64");
     expect(folder(binary)).toEqual(["redflag-agent"]);
+  });
+
+  /** The whole command, with the installed binary and the server's answers played by scripts. */
+  function updateCommand(name: string, renew: () => Promise<void> = async () => {}) {
+    const binary = installDirectory(name, fakeAgent("1.0.0"));
+    writeFileSync(`${binary}.previous`, fakeAgent("0.9.0"));
+    mkdirSync(join(directory, `${name}-state`));
+    const files = {
+      rebootMarker: join(directory, `${name}-state`, "reboot.json"),
+      updateMarker: join(directory, `${name}-state`, "update.json"),
+    };
+    const connection = { serverUrl: `http://127.0.0.1:${server.port}`, renew } as unknown as AgentConnection;
+    const command = {
+      id: "cmd_00000000000000000000000042",
+      type: "update_agent",
+      attempt: 1,
+      leaseExpiresAt: new Date(Date.now() + 900_000),
+      targets: [],
+      parameters: { version: "2.0.0" },
+    } as unknown as LeasedCommand & { type: "update_agent" };
+    const run = () =>
+      runLifecycleCommand(
+        command,
+        {
+          config: {} as ConfigFile,
+          connection,
+          files,
+          verifyChecksums: verify,
+          binary,
+          version: "1.0.0",
+          target: "redflag-agent-linux-x64",
+        },
+        () => {},
+      );
+    return { binary, files, run };
+  }
+
+  test("the command: a failed trial or renewal leaves the binaries as they were and says why", async () => {
+    publish({ "redflag-agent-linux-x64": fakeAgent("2.0.0", 'echo "cannot read the config" >&2; exit 3\n') });
+    const trial = updateCommand("command-trial-fails");
+    const outcome = await trial.run();
+    expect(outcome).toMatchObject({ status: "failed", exitCode: 3 });
+    expect(outcome?.output).toContain(
+      "The new agent 2.0.0 failed its trial run and agent 1.0.0 was put back",
+    );
+    expect(outcome?.output).toContain("exited with 3: cannot read the config");
+    expect(folder(trial.binary)).toEqual(["redflag-agent", "redflag-agent.previous"]);
+    expect(readFileSync(trial.binary, "utf8")).toBe(fakeAgent("1.0.0"));
+    expect(readFileSync(`${trial.binary}.previous`, "utf8")).toBe(fakeAgent("0.9.0"));
+    expect(existsSync(trial.files.updateMarker)).toBe(false);
+
+    const renewal = updateCommand("command-renewal-fails", async () => {
+      throw new Error("the server cannot be reached");
+    });
+    expect(await renewal.run()).toMatchObject({
+      status: "failed",
+      output: "Agent 2.0.0 was not installed: the server cannot be reached",
+    });
+    expect(folder(renewal.binary)).toEqual(["redflag-agent", "redflag-agent.previous"]);
+  });
+
+  test("the command: a good trial keeps one previous binary, leaves the marker and asks for the restart", async () => {
+    publish({ "redflag-agent-linux-x64": fakeAgent("2.0.0", 'echo "update trial passed: 2.0.0"\n') });
+    const good = updateCommand("command-good");
+    expect(restartExitCode()).toBeNull();
+    expect(await good.run()).toBeNull();
+    expect(folder(good.binary)).toEqual(["redflag-agent", "redflag-agent.previous"]);
+    expect(readFileSync(good.binary, "utf8")).toContain("update trial passed: 2.0.0");
+    expect(readFileSync(`${good.binary}.previous`, "utf8")).toBe(fakeAgent("1.0.0"));
+    expect(readUpdateMarker(good.files.updateMarker)).toMatchObject({
+      commandId: "cmd_00000000000000000000000042",
+      fromVersion: "1.0.0",
+      toVersion: "2.0.0",
+      starts: 0,
+    });
+    expect(restartExitCode()).toBe(12);
   });
 });
 
