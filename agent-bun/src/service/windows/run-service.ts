@@ -130,7 +130,10 @@ export async function runWindowsService(
     report(final);
     return exitCode;
   } catch (error) {
-    log(`redflag-agent: the service could not run: ${describeError(error)}\n`);
+    const message = `redflag-agent: the service could not run: ${describeError(error)}\n`;
+    log(message);
+    // Someone who ran --service in a console reads it there; the service manager reads the status.
+    process.stderr.write(message);
     report(finalStatus(exitCodes.internal, false));
     return exitCodes.internal;
   }
