@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type CommandId, idSchema } from "@redflag/contracts";
+import { powerShellWord } from "../../apps/web/src/lib/install-commands.ts";
 import {
   type Browser,
   launchChromium,
@@ -127,7 +128,7 @@ async function expectInstallCommands(token: string) {
     const windows = page.getByTestId("windows-install");
     await windows.waitFor();
     expect(await windows.textContent()).toBe(
-      `& ([scriptblock]::Create((irm ${server.url}/install.ps1))) -Token ${token} -Fingerprint '${expected}'`,
+      `& ([scriptblock]::Create((irm ${server.url}/install.ps1))) -Token ${token} -Fingerprint ${powerShellWord(expected)}`,
     );
     // Never wrapped inside a word: one line that scrolls inside its box.
     expect(await windows.evaluate((element) => getComputedStyle(element).whiteSpace)).toBe("pre");
