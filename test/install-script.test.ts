@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { signingKeyFingerprint } from "@redflag/contracts/signing";
 import { renderInstallScript } from "../apps/web/src/server/install-scripts.ts";
 
 /**
@@ -39,7 +40,7 @@ function newKey(name: string) {
     writeFileSync(input, data);
     return openssl(["pkeyutl", "-sign", "-inkey", privateKey, "-rawin", "-in", input]);
   };
-  return { publicPem, sign, fingerprint: `SHA256:${createHash("sha256").update(raw).digest("base64")}` };
+  return { publicPem, sign, fingerprint: signingKeyFingerprint(new Uint8Array(raw)) };
 }
 
 /** Serves the downloads as they are now; a test changes `files` to play a tampered server. */

@@ -119,9 +119,10 @@ if [ -z "$fingerprint" ]; then
 elif command -v openssl >/dev/null 2>&1; then
   download downloads/SHA256SUMS.sig "$work/SHA256SUMS.sig" || fail "cannot download the signature"
   download downloads/signing-key.pem "$work/signing-key.pem" || fail "cannot download the signing key"
-  # The fingerprint is SHA256: and the base64 SHA-256 of the raw 32-byte Ed25519 key, which ends its DER form.
+  # The fingerprint is SHA256: and the unpadded base64 SHA-256 of the raw 32-byte Ed25519 key,
+  # which ends its DER form.
   key_fingerprint=SHA256:$(openssl pkey -pubin -in "$work/signing-key.pem" -outform DER | tail -c 32 |
-    openssl dgst -sha256 -binary | openssl base64 -A) || fail "the server's signing key cannot be read"
+    openssl dgst -sha256 -binary | openssl base64 -A | tr -d '=') || fail "the server's signing key cannot be read"
   [ "$key_fingerprint" = "$fingerprint" ] ||
     fail "the server's signing key is $key_fingerprint, not the $fingerprint you gave: not installing"
   openssl pkeyutl -verify -pubin -inkey "$work/signing-key.pem" -rawin \
