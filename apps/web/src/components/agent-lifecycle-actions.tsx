@@ -69,9 +69,9 @@ function RebootDialog({ agent, onQueued, onClose }: DialogProps) {
       onCancel={onClose}
     >
       <p>
-        <Untrusted text={agent.hostname} /> restarts at its next check-in
-        {delaySeconds > 0 ? `, ${minutes} min after it takes the command` : ""}: its services stop and
-        logged-in users are disconnected. Refused while an install or rollback is queued or running there.
+        <Untrusted text={agent.hostname} /> takes the command at its next check-in and restarts
+        {delaySeconds > 0 ? ` ${minutes} min later` : " at once"}: its services stop and logged-in users are
+        disconnected. Refused while an install, rollback or agent update is queued or running there.
       </p>
       {agent.rebootReasons.length > 0 ? (
         <p>
