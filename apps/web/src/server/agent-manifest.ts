@@ -25,8 +25,9 @@ export type AgentManifest = z.infer<typeof agentManifestSchema>;
  * The binaries this server can hand out, or why there are none. A manifest that does not parse is
  * reported, never half-used: the page would otherwise show checksums that are not the files'.
  */
-export function readAgentManifest(): { manifest: AgentManifest } | { problem: string } {
-  const directory = agentsDirectory();
+export function readAgentManifest(
+  directory: string | null = agentsDirectory(),
+): { manifest: AgentManifest } | { problem: string } {
   const path = directory ? join(directory, "manifest.json") : null;
   if (!path || !existsSync(path)) {
     return { problem: "No agent binaries have been built on this server (bun run build:agents)." };
