@@ -27,6 +27,8 @@ export type CommandContext = {
   onScan: (scan: LastScan) => void;
   /** Where reboot and update_agent leave their markers (found from the config when not given). */
   files?: StateFiles;
+  /** The config file this agent runs with (a new binary's trial run reads the same one). */
+  configPath?: string;
   /** Whether an install or rollback is running beside this command: a reboot then refuses. */
   isInstallRunning?: () => boolean;
   /**

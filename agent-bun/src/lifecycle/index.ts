@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import type { LeasedCommand, ReportResultInput } from "@redflag/contracts";
 import { type ConfigFile, stateDirectoryOf } from "../config/config.ts";
 import { type StateFiles, stateFiles } from "../config/paths.ts";
@@ -46,6 +47,8 @@ export type LifecycleCommandContext = {
   verifyChecksums: VerifyChecksums;
   /** Whether an install or rollback runs beside this command. */
   isInstallRunning?: () => boolean;
+  /** The config file the daemon runs with, when it is not where the environment says (a Windows service). */
+  configPath?: string;
   /** The installed binary (the running one; overridable for tests). */
   binary?: string;
   version?: string;
@@ -60,6 +63,7 @@ export function lifecycleContextOf(context: {
   config: ConfigFile;
   connection: AgentConnection;
   files?: StateFiles;
+  configPath?: string;
   isInstallRunning?: () => boolean;
 }): LifecycleCommandContext {
   const files = context.files ?? stateFiles(stateDirectoryOf(currentEnvironment(), context.config));
@@ -69,6 +73,7 @@ export function lifecycleContextOf(context: {
     connection: context.connection,
     files,
     isInstallRunning: context.isInstallRunning,
+    configPath: context.configPath,
     verifyChecksums: (sums, signature) => {
       const raw = signatureBytes(signature);
       if (!raw) throw new Error("SHA256SUMS.sig is not an Ed25519 signature (64 bytes or their base64)");
@@ -150,7 +155,12 @@ async function updateAgent(
   try {
     trial = await runProgram([binary, updateTrialFlag, command.id], {
       source: "process",
-      env: process.env,
+      // The trial reads this daemon's config and state, wherever they came from (env, a service's argv).
+      env: {
+        ...process.env,
+        REDFLAG_STATE_DIR: dirname(context.files.updateMarker),
+        ...(context.configPath ? { AGENT_CONFIG_PATH: context.configPath } : {}),
+      },
       timeoutMs: Math.min(parameters.deadlineMinutes * 60_000, 5 * 60_000),
       maxOutputBytes: 64 * 1024,
     });

@@ -197,6 +197,7 @@ describe("downloading a new binary", () => {
           config: {} as ConfigFile,
           connection,
           files,
+          configPath: "/etc/redflag-test/config.json",
           verifyChecksums: verify,
           binary,
           version: "1.0.0",
@@ -232,7 +233,13 @@ describe("downloading a new binary", () => {
   });
 
   test("the command: a good trial keeps one previous binary, leaves the marker and asks for the restart", async () => {
-    publish({ "redflag-agent-linux-x64": fakeAgent("2.0.0", 'echo "update trial passed: 2.0.0"\n') });
+    // The trial reads the daemon's config and state: it is told where they are.
+    publish({
+      "redflag-agent-linux-x64": fakeAgent(
+        "2.0.0",
+        'echo "$AGENT_CONFIG_PATH $2" > "$REDFLAG_STATE_DIR/trial.txt"; echo "update trial passed: 2.0.0"\n',
+      ),
+    });
     const good = updateCommand("command-good");
     expect(restartExitCode()).toBeNull();
     expect(await good.run()).toBeNull();
@@ -245,6 +252,9 @@ describe("downloading a new binary", () => {
       toVersion: "2.0.0",
       starts: 0,
     });
+    expect(readFileSync(join(good.files.updateMarker, "..", "trial.txt"), "utf8")).toBe(
+      "/etc/redflag-test/config.json cmd_00000000000000000000000042\n",
+    );
     expect(restartExitCode()).toBe(12);
   });
 });
