@@ -498,17 +498,20 @@ describe("the dashboard in Chromium", () => {
         startedAt: new Date(),
         finishedAt: new Date(),
         items: [
+          // The installer says openssl's previous version can still be installed, libssl3's not.
           {
             updateId: updateIdOf("openssl"),
             status: "installed",
             installedVersion: "3.0.15-1~deb12u1",
             message: "",
+            rollbackAvailable: true,
           },
           {
             updateId: updateIdOf("libssl3"),
             status: "installed",
             installedVersion: "3.0.15-1~deb12u1",
             message: "",
+            rollbackAvailable: false,
           },
         ],
       });
@@ -518,7 +521,9 @@ describe("the dashboard in Chromium", () => {
       await page.getByRole("heading", { name: "Attempt 1" }).waitFor();
       await page.getByRole("button", { name: "Roll back" }).click();
       const confirm = page.getByRole("dialog");
-      await confirm.getByRole("heading", { name: "Roll back 2 updates on web-01?" }).waitFor();
+      // Only what can be put back is offered.
+      await confirm.getByRole("heading", { name: "Roll back 1 update on web-01?" }).waitFor();
+      await confirm.getByText("the others' previous versions can no longer be installed").waitFor();
       await confirm.getByRole("button", { name: "Cancel" }).click();
       await confirm.waitFor({ state: "detached" });
       await shoot("11-command-detail");
