@@ -11,6 +11,7 @@ import { createScanners } from "../package-managers/registry.ts";
 import { type LastScan, runScan, saveLastScan, toScanReport } from "../scan.ts";
 import { AgentConnection } from "../transport/client.ts";
 import { Outbox } from "../transport/outbox.ts";
+import { checkLeasedCommand, learnServerKeys, refusedResult } from "../trust/command-trust.ts";
 import { agentVersion } from "../version.ts";
 import { executeCommand } from "./commands.ts";
 import { JobQueue } from "./jobs.ts";
@@ -143,6 +144,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         onScan: queueScan,
         files,
         isInstallRunning,
+        // Checked when it arrived (`takeCommand`): its signature's 10 minutes may pass while it waits.
+        verified: true,
       });
       if (result) outbox.add({ kind: "reportResult", payload: result });
       ledger.finish(command.id);
@@ -195,6 +198,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         if (answer.pollIntervalSeconds !== config.file.pollIntervalSeconds && !answer.rapidModeUntil) {
           saveConfig(config, { ...config.file, pollIntervalSeconds: answer.pollIntervalSeconds });
         }
+        // A key rotation's statements, taken only when signed by a key this agent already trusts.
+        learnServerKeys({ config: config.file, files }, answer.keyStatements);
         for (const command of answer.commands) takeCommand(command);
         backoffMs = 0;
         const rapid = answer.rapidModeUntil !== null && answer.rapidModeUntil.getTime() > Date.now();
@@ -234,6 +239,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             "duplicate",
           ),
         });
+        return;
+      }
+      // Checked on arrival, before it waits its turn: a command that is not the server's, word for
+      // word, is refused and never queued.
+      const verification = checkLeasedCommand(command, {
+        config: config.file,
+        files,
+        agentId: connection.agentId,
+      });
+      if (!verification.ok) {
+        outbox.add({ kind: "reportResult", payload: refusedResult(command, verification, new Date()) });
+        void deliverSoon();
         return;
       }
       jobs.add({ kind: "command", command });
