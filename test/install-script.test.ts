@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { signingKeyFingerprint } from "@redflag/contracts/signing";
@@ -15,8 +15,9 @@ import { renderInstallScript } from "../apps/web/src/server/install-scripts.ts";
 const repositoryRoot = resolve(import.meta.dir, "..");
 const scriptPath = join(repositoryRoot, "agent-bun/install/install.sh");
 const target = "redflag-agent-linux-x64";
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script's variable
-const fakeAgent = '#!/bin/sh\necho "agent ran: $*"\nexit "${FAKE_AGENT_EXIT:-0}"\n';
+const fakeAgent =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script's variable
+  '#!/bin/sh\necho "agent ran from $0: $*"\necho "agent ran: $*"\nexit "${FAKE_AGENT_EXIT:-0}"\n';
 
 let directory: string;
 let server: ReturnType<typeof Bun.serve>;
@@ -148,6 +149,9 @@ describe("install.sh", () => {
     expect(result.stdout).toContain(
       `agent ran: --install-service --server http://127.0.0.1:${server.port} --token rf_reg_0123456789abcdef\n`,
     );
+    // It ran from beside /usr/local/bin/redflag-agent (/tmp may be noexec), and nothing is left there.
+    expect(result.stdout).toMatch(/^agent ran from \/usr\/local\/bin\/\.redflag-agent\.install-\d+:/m);
+    expect(readdirSync("/usr/local/bin").filter((name) => name.startsWith(".redflag-agent"))).toEqual([]);
   });
 
   test("with the server's fingerprint: checks the key and the signature over SHA256SUMS, and passes the fingerprint on", async () => {

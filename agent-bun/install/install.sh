@@ -133,12 +133,17 @@ else
   say "openssl is not installed, so the signature is checked by the agent itself while it installs"
 fi
 
-chmod 0755 "$work/$target"
+# Run from beside its final place: /tmp is often mounted noexec. The agent moves itself into place.
+staged=$(dirname "$installed")/.redflag-agent.install-$$
+$as_root mkdir -p "$(dirname "$installed")"
+$as_root cp "$work/$target" "$staged"
+trap 'rm -rf "$work"; $as_root rm -f "$staged"' EXIT INT TERM
+$as_root chmod 0755 "$staged"
 set -- --install-service --server "$server"
 [ -z "$token" ] || set -- "$@" --token "$token"
 [ -z "$fingerprint" ] || set -- "$@" --fingerprint "$fingerprint"
 status=0
-$as_root "$work/$target" "$@" || status=$?
+$as_root "$staged" "$@" || status=$?
 # 10: installed and registered, but without systemd there is no service (the agent said what to run).
 [ "$status" -ne 10 ] || say "installed without a service: see above for how to start it"
 exit "$status"
