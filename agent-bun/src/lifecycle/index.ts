@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { LeasedCommand, ReportResultInput } from "@redflag/contracts";
+import type { CommandId, LeasedCommand, ReportResultInput } from "@redflag/contracts";
 import { type ConfigFile, stateDirectoryOf } from "../config/config.ts";
 import { type StateFiles, stateFiles } from "../config/paths.ts";
 import { currentEnvironment } from "../environment.ts";
@@ -13,7 +13,8 @@ import { signatureBytes, verifySignedChecksums } from "../trust/checksums.ts";
 import { TrustStore } from "../trust/trust-store.ts";
 import { agentTarget, agentVersion } from "../version.ts";
 import { type BootIdentity, currentBootIdentity } from "./boot-identity.ts";
-import { finishReboot, startReboot } from "./reboot.ts";
+import { readMarker } from "./markers.ts";
+import { finishReboot, rebootMarkerSchema, startReboot } from "./reboot.ts";
 import { requestRestart } from "./restart.ts";
 import {
   clearUpdateMarker,
@@ -267,6 +268,17 @@ function finishUpdate(files: LifecycleFiles, version: string, now: Date): Report
       `Agent ${marker.toVersion} did not check in by ${marker.deadline.toISOString()}; this host runs agent ${version}`,
     ),
   );
+}
+
+/**
+ * The reboot or agent update waiting for a restart, for the check-in's `runningCommandIds`: its lease
+ * is extended while it waits (a reboot delayed for hours would otherwise time out on the server).
+ */
+export function heldLifecycleCommandIds(files: LifecycleFiles): CommandId[] {
+  const ids = [readMarker(files.rebootMarker, rebootMarkerSchema), readUpdateMarker(files.updateMarker)]
+    .filter((marker) => marker !== null)
+    .map((marker) => marker.commandId as CommandId);
+  return [...new Set(ids)];
 }
 
 /**

@@ -17,6 +17,7 @@ import type { ConfigFile } from "../../src/config/config.ts";
 import {
   finishPendingLifecycle,
   guardUpdateAtStart,
+  heldLifecycleCommandIds,
   restartExitCode,
   runLifecycleCommand,
 } from "../../src/lifecycle/index.ts";
@@ -329,6 +330,25 @@ describe("the update's marker across the restart", () => {
       `Agent 2.0.0 started ${maxStartsBeforeRestore} times without checking in; agent 1.0.0 was put back`,
     );
     expect(existsSync(files.updateMarker)).toBe(false);
+  });
+
+  test("the commands waiting for a restart are named at check-in, so their leases are extended", () => {
+    const files = filesIn("held");
+    expect(heldLifecycleCommandIds(files)).toEqual([]);
+    writeUpdateMarker(files.updateMarker, marker());
+    writeFileSync(
+      files.rebootMarker,
+      JSON.stringify({
+        commandId: "cmd_00000000000000000000000002",
+        startedAt: new Date(),
+        deadline: new Date(),
+        before: { bootId: null, initStartTicks: null, bootedAt: new Date() },
+      }),
+    );
+    expect(heldLifecycleCommandIds(files)).toEqual([
+      "cmd_00000000000000000000000002",
+      "cmd_00000000000000000000000001",
+    ]);
   });
 
   test("an unreadable marker is dropped, not reported", async () => {
