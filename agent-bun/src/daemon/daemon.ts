@@ -4,7 +4,7 @@ import { saveConfig } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
 import { describeError, ExitError } from "../errors.ts";
 import { createMetricsCollector } from "../host/facts.ts";
-import { finishPendingLifecycle } from "../lifecycle/index.ts";
+import { finishPendingLifecycle, heldLifecycleCommandIds } from "../lifecycle/index.ts";
 import { collectRebootStatus } from "../lifecycle/reboot-status.ts";
 import { logger } from "../logging.ts";
 import { createScanners } from "../package-managers/registry.ts";
@@ -143,6 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         connection,
         onScan: queueScan,
         files,
+        configPath: config.path,
         isInstallRunning,
         // Checked when it arrived (`takeCommand`): its signature's 10 minutes may pass while it waits.
         verified: true,
@@ -186,7 +187,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             agentVersion,
             metrics: metrics(),
             ...reboot,
-            runningCommandIds: jobs.heldCommandIds(),
+            // Queued or running here, or a reboot or update waiting to finish across a restart.
+            runningCommandIds: [...new Set([...jobs.heldCommandIds(), ...heldLifecycleCommandIds(files)])],
           }),
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
