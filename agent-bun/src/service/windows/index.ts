@@ -113,9 +113,8 @@ export async function uninstallService(
   }
   if (!options.purge) return;
   removeFile(options.configPath, io);
-  for (const file of Object.values(stateFiles(options.stateDirectory)))
-    rmSync(file, { recursive: true, force: true });
-  for (const log of ["agent.log", "agent.log.1"]) rmSync(join(options.stateDirectory, log), { force: true });
+  for (const file of Object.values(stateFiles(options.stateDirectory))) removeTree(file);
+  for (const log of ["agent.log", "agent.log.1"]) removeTree(join(options.stateDirectory, log));
   for (const directory of new Set([dirname(options.configPath), options.stateDirectory])) {
     // Only the agent's own folder (ProgramData\RedFlag) goes whole; one given by AGENT_CONFIG_PATH or
     // REDFLAG_STATE_DIR may be shared, so there only the agent's files went (above).
@@ -149,7 +148,7 @@ function installBinary(source: string, target: string): "installed" | "replaced"
 
 function removeFile(path: string, io: ServiceIo) {
   if (!existsSync(path)) return;
-  rmSync(path, { force: true });
+  unlinkSync(path);
   io.stdout(`Removed ${path}\n`);
 }
 
@@ -161,8 +160,8 @@ function removeEmptyFolder(directory: string, io: ServiceIo) {
 }
 
 /**
- * Removes a file or a folder with everything in it, one entry at a time: Bun's recursive rmSync
- * fails on Windows folders under Wine (EFAULT), and this needs nothing it does not.
+ * Removes a file or a folder with everything in it, one entry at a time: Bun's rmSync with
+ * `recursive` fails under Wine (EFAULT), on files and folders alike; unlink and rmdir do not.
  */
 function removeTree(path: string) {
   const entry = lstatSync(path, { throwIfNoEntry: false });
