@@ -9,10 +9,16 @@ import superjson from "superjson";
 import { verifySignedChecksums } from "../../agent-bun/src/trust/checksums.ts";
 import { trustedKey } from "../../agent-bun/src/trust/keys.ts";
 import { AptSandbox } from "../../agent-bun/test/package-managers/apt/apt-sandbox.ts";
-import { startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
-import { apiClient, rawCall } from "../harness/server.ts";
+import { temporaryDirectory } from "../e2e/next-server.ts";
+import { apiClient } from "../harness/server.ts";
 import { waitFor } from "../harness/wait-for.ts";
-import { type Daemon, requireAgentBinary, runAgent, startDaemon } from "./agent-process.ts";
+import {
+  type Daemon,
+  requireAgentBinary,
+  runAgent,
+  startDaemon,
+  startServerForAgent,
+} from "./agent-process.ts";
 
 /**
  * The compiled agent against the production server, with an HTTP relay between them that plays an
@@ -90,26 +96,8 @@ function resign(command: Command, key: KeyObject, overrides: Record<string, unkn
 }
 
 async function startServer(label: string, environment: Record<string, string> = {}) {
-  const data = temporaryDirectory(`redflag-${label}-e2e-`);
-  cleanups.push(data.remove);
-  const password = `${label} e2e admin password`;
-  const server = await startNextServer({
-    REDFLAG_DATA_DIR: join(data.path, "server"),
-    REDFLAG_ADMIN_USER: "admin",
-    REDFLAG_ADMIN_PASSWORD: password,
-    ...environment,
-  });
-  cleanups.push(() => server.stop());
-  const login = await rawCall(server.url, "auth.login", {
-    type: "mutation",
-    input: { username: "admin", password },
-  });
-  if (login.status !== 200) throw new Error(`The admin could not log in (${login.status})`);
-  const admin = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-  const configPath = join(data.path, "agent", "config.json");
-  const stateDirectory = join(data.path, "agent", "state");
-  const env = { AGENT_CONFIG_PATH: configPath, REDFLAG_STATE_DIR: stateDirectory };
-  return { server, admin, data, configPath, stateDirectory, env };
+  const started = await startServerForAgent(label, cleanups, environment);
+  return { ...started, stateDirectory: started.env.REDFLAG_STATE_DIR };
 }
 
 function aptSandbox() {

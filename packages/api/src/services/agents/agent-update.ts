@@ -84,17 +84,7 @@ export async function keepAgentAtServerVersion(
   if (compareAgentVersions(options.agentVersion, options.builds.version) >= 0) return false;
   return db.transaction(async (tx) => {
     // One check-in at a time decides for this agent: the row lock serializes concurrent ones.
-    const [agent] = await tx
-      .select({
-        id: agents.id,
-        hostname: agents.hostname,
-        osType: agents.osType,
-        architecture: agents.architecture,
-        agentVersion: agents.agentVersion,
-      })
-      .from(agents)
-      .where(eq(agents.id, options.agentId))
-      .for("update");
+    const agent = await lockAgentForCommand(tx, options.agentId);
     if (!agent || (await agentUpdateRefusal(tx, agent, options.builds)) !== null) return false;
     const [earlier] = await tx
       .select({ id: commands.id })
@@ -113,4 +103,23 @@ export async function keepAgentAtServerVersion(
     await queueAgentUpdate(tx, { actor: systemActor, agentId: agent.id, version: options.builds.version });
     return true;
   });
+}
+
+/**
+ * The agent a command is about to be queued for, locked: two callers at once (two admins, or
+ * concurrent check-ins) are served one after the other, and the second sees the first one's command.
+ */
+export async function lockAgentForCommand(tx: DatabaseOrTransaction, agentId: AgentId) {
+  const [agent] = await tx
+    .select({
+      id: agents.id,
+      hostname: agents.hostname,
+      osType: agents.osType,
+      architecture: agents.architecture,
+      agentVersion: agents.agentVersion,
+    })
+    .from(agents)
+    .where(eq(agents.id, agentId))
+    .for("update");
+  return agent ?? null;
 }

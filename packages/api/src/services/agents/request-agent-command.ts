@@ -1,5 +1,5 @@
 import type { AgentId, RebootParameters, UpdateId } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
@@ -8,6 +8,7 @@ import type { AgentBuilds } from "./agent-builds.ts";
 import {
   agentUpdateRefusal,
   commandsBlockingReboot,
+  lockAgentForCommand,
   openCommandsOf,
   queueAgentUpdate,
 } from "./agent-update.ts";
@@ -27,18 +28,7 @@ export async function requestAgentCommand(
   },
 ) {
   return db.transaction(async (tx) => {
-    const [agent] = await tx
-      .select({
-        id: agents.id,
-        hostname: agents.hostname,
-        osType: agents.osType,
-        architecture: agents.architecture,
-        agentVersion: agents.agentVersion,
-      })
-      .from(agents)
-      .where(eq(agents.id, options.agentId))
-      // Two admins asking at once: the second sees the first one's command.
-      .for("update");
+    const agent = await lockAgentForCommand(tx, options.agentId);
     if (!agent) throw notFound("Agent", options.agentId);
     if (options.type === "update_agent") {
       const builds = options.agentBuilds ?? null;
