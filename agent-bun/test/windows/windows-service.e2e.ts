@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startServerForAgent } from "../../../test/agent/agent-process.ts";
 import { waitFor } from "../../../test/harness/wait-for.ts";
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe("the agent as a Windows service under Wine", () => {
-  test("install, RUNNING and checked in, clean stop, start at boot, upgrade, uninstall", async () => {
+  test("install, RUNNING and checked in, clean stop, start at boot, upgrade, a failing daemon reported as a failure, uninstall", async () => {
     if (!existsSync(exeBuilt))
       throw new Error(`No Windows exe at ${exeBuilt}: run \`bun run build:agents\` first`);
     const { server, admin, data } = await startServerForAgent("windows-service", cleanups);
@@ -186,6 +186,24 @@ describe("the agent as a Windows service under Wine", () => {
     ]);
     expect(byHand.stderr).toContain("not started by the Windows service manager");
     expect(byHand.exitCode).toBe(1);
+    expect(serviceState()).toBe("4");
+
+    // A daemon that ends with an error (here: no registration) is reported as a service-specific
+    // failure with its exit code, which Windows' recovery acts on (Wine's does not: see the report).
+    expect(run(["wine", "net", "stop", "RedFlagAgent"]).stdout).toContain("stopped successfully");
+    const config = join(driveC, "ProgramData/RedFlag/config.json");
+    renameSync(config, `${config}.saved`);
+    run(["wine", "net", "start", "RedFlagAgent"]);
+    await waitFor("the failed start to be reported", () =>
+      readLog().includes("The daemon ended with exit code 3"),
+    );
+    await waitFor("RedFlagAgent stopped", () => serviceState() === "1");
+    const failed = run(["wine", "sc", "query", "RedFlagAgent"]).stdout;
+    expect(failed).toMatch(/WIN32_EXIT_CODE\s+:\s+1066 /); // ERROR_SERVICE_SPECIFIC_ERROR
+    expect(failed).toMatch(/SERVICE_EXIT_CODE\s+:\s+3 /); // not registered
+    expect(readLog()).toContain("This agent is not registered");
+    renameSync(`${config}.saved`, config);
+    expect(run(["wine", "net", "start", "RedFlagAgent"]).stdout).toContain("started successfully");
     expect(serviceState()).toBe("4");
 
     // Uninstall with --purge: the service, the exe and ProgramData\RedFlag are gone; again is a no-op.
