@@ -9,7 +9,10 @@ import { waitFor } from "../../../test/harness/wait-for.ts";
  * --install-service creates and starts RedFlagAgent through advapi32, the service reports RUNNING
  * and its daemon checks in with the production server; a stop is a clean stop; an auto-start
  * service comes back when Wine "boots" (services.exe starting again); a re-run upgrades and keeps
- * the registration; --uninstall-service --purge removes it all. Run after `bun run build:agents`
+ * the registration; a daemon ending with an error is reported as a failure with its exit code;
+ * --uninstall-service --purge removes it all. Wine's services.exe does not act on failure actions
+ * (it says "not implemented" and refuses FailureActionsOnNonCrashFailures), so the restart itself
+ * is Windows' to do and is not exercised here. Run after `bun run build:agents`
  * and `bun run build`.
  */
 const repository = resolve(import.meta.dir, "../../..");
