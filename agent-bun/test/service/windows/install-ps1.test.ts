@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { signingKeyFingerprint } from "@redflag/contracts/signing";
 import { Language, type Node, Parser } from "web-tree-sitter";
 import { windowsOneLiner } from "../../../../apps/web/src/lib/install-commands.ts";
 import { serverUrlPlaceholder } from "../../../../apps/web/src/server/install-scripts.ts";
@@ -200,7 +201,9 @@ describe("install.ps1", () => {
     expect(tokenPattern.test("rf_reg_APfiUWmUg6kcqrmbfW7KClw5Pn05mI8MigAYTIxrGJs")).toBe(true);
     expect(tokenPattern.test("short")).toBe(false);
     expect(tokenPattern.test("rf_reg_with space inside")).toBe(false);
-    const fingerprint = `SHA256:${createHash("sha256").update("key").digest("base64")}`;
+    // The form the dashboard shows (unpadded base64, as ssh-keygen prints it).
+    const fingerprint = signingKeyFingerprint(new Uint8Array(32).fill(7));
+    expect(fingerprint).not.toEndWith("=");
     expect(fingerprintPattern.test(fingerprint)).toBe(true);
     expect(fingerprintPattern.test("SHA256:abc")).toBe(false);
     expect(fingerprintPattern.test(fingerprint.replace("SHA256:", "MD5:"))).toBe(false);
