@@ -82,7 +82,7 @@ function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
     .option("--daemon", "run the poll loop (the default when registered)")
     .option(
       "--install-service",
-      "install this binary as a systemd service and start it; registers first (--server, --token) unless already registered with that server",
+      "install this binary as a service (systemd; on Windows the RedFlagAgent service) and start it; registers first (--server, --token) unless already registered with that server",
     )
     .option("--uninstall-service", "stop and remove the service and the installed binary")
     .option("--purge", "with --uninstall-service: remove the config and state too")
