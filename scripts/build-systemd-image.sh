@@ -3,8 +3,10 @@
 # end-to-end test (test/agent/systemd-service.e2e.ts), which `docker import`s it into the dockerd it
 # starts. debootstrap needs Debian's mirror, so this runs once in CI's install step, not per test.
 # Usage: scripts/build-systemd-image.sh [TARBALL]   (default: the path the test reads)
+# The default name carries the recipe's version: change it with the recipe, so that a machine
+# holding an older root builds the new one.
 set -eu
-tarball=${1:-${REDFLAG_SYSTEMD_ROOT_TAR:-/var/cache/redflag/debian-systemd-12.tar}}
+tarball=${1:-${REDFLAG_SYSTEMD_ROOT_TAR:-/var/cache/redflag/debian-systemd-12-v2.tar}}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" -eq 0 ] || { echo "build-systemd-image.sh: debootstrap needs root" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "build-systemd-image.sh: apt-get install debootstrap" >&2; exit 1; }
@@ -14,9 +16,9 @@ if [ -s "$tarball" ]; then
 fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-# curl and ca-certificates for the one-line installer, openssl for its signature check,
-# procps for the test's look at the agent's process.
-debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates,openssl,procps \
+# curl and ca-certificates for the one-line installer, openssl for its signature check, sudo for
+# running it as a user, procps for the test's look at the agent's process.
+debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates,openssl,sudo,procps \
   bookworm "$root" "$mirror"
 # A container has no consoles to log in on, and nothing here should reach the network by itself.
 rm -f "$root"/etc/systemd/system/getty.target.wants/* \
@@ -29,6 +31,8 @@ for unit in dbus.service dbus.socket systemd-logind.service; do
 done
 apt_get_clean() { rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*_Packages; }
 apt_get_clean
+# mktemp made the root 0700: a host's / lets every user through.
+chmod 0755 "$root"
 mkdir -p "$(dirname "$tarball")"
 tar -C "$root" -cf "$tarball.partial" .
 mv "$tarball.partial" "$tarball"

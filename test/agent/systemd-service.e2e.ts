@@ -12,7 +12,7 @@ import { requireAgentBinary, startServerForAgent } from "./agent-process.ts";
  * the production server on 127.0.0.1, with a local APT repository bind-mounted as its only source.
  * Nothing is replayed: real curl | sh, real systemctl, the compiled agent, real apt inside.
  */
-const systemdRoot = process.env.REDFLAG_SYSTEMD_ROOT_TAR ?? "/var/cache/redflag/debian-systemd-12.tar";
+const systemdRoot = process.env.REDFLAG_SYSTEMD_ROOT_TAR ?? "/var/cache/redflag/debian-systemd-12-v2.tar";
 const container = "redflag-systemd-host";
 const unitPath = "/etc/systemd/system/redflag-agent.service";
 
@@ -125,7 +125,9 @@ describe("install.sh on a real systemd host", () => {
       "mkdir -p /etc/aggregator && echo '{\"pollJitterSeconds\": 0}' > /etc/aggregator/config.json",
     );
 
-    // As a homelabber would: a root shell without sudo (the image has none), the line from the page.
+    // As a homelabber would: a root shell on a host without sudo (put back for the second run), the
+    // line from the page.
+    await host.must("mv", "/usr/bin/sudo", "/usr/bin/sudo.away");
     expect((await host.exec("sh", "-c", "command -v sudo")).exitCode).not.toBe(0);
     const registration = await admin.registrationTokens.create.mutate({ label: "systemd e2e", seats: 1 });
     const { activeFingerprint } = await admin.signingKeys.current.query();
@@ -137,6 +139,7 @@ describe("install.sh on a real systemd host", () => {
     });
     const installed = await host.sh(oneLiner);
     expect(installed).toMatchObject({ exitCode: 0, stderr: "" });
+    await host.must("mv", "/usr/bin/sudo.away", "/usr/bin/sudo");
     expect(installed.stdout).toContain("chose redflag-agent-linux-x64 (x86_64, glibc)");
     expect(installed.stdout).toContain("SHA-256 matches SHA256SUMS");
     expect(installed.stdout).toContain(`SHA256SUMS is signed by ${activeFingerprint}`);
@@ -209,10 +212,14 @@ describe("install.sh on a real systemd host", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template
     expect(await host.must("dpkg-query", "-W", "-f", "${Version}", "rf-hello")).toBe("1.1-1");
 
-    // The same line again: an upgrade in place. The token's one seat is used up, so registering
-    // again would fail; the registration is kept, the service restarted on the new binary.
-    const again = await host.sh(oneLiner);
-    expect(again).toMatchObject({ exitCode: 0, stderr: "" });
+    // The same line again, by a user who has sudo: an upgrade in place. The token's one seat is used
+    // up, so registering again would fail; the registration is kept, the service restarted on the
+    // new binary.
+    await host.must("useradd", "--create-home", "homelab");
+    await host.must("sh", "-c", "echo 'homelab ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/homelab");
+    const again = await host.exec("su", "homelab", "-c", oneLiner);
+    expect(again).toMatchObject({ exitCode: 0 });
+    expect(again.stderr).not.toContain("redflag");
     expect(again.stdout).toContain("Upgraded: /usr/local/bin/redflag-agent");
     expect(again.stdout).toContain(`Kept the registration as ${agentId}`);
     expect((await admin.agents.list.query({})).total).toBe(1);
