@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { signingKeyFingerprint } from "@redflag/contracts/signing";
@@ -152,6 +152,20 @@ describe("install.sh", () => {
     // It ran from beside /usr/local/bin/redflag-agent (/tmp may be noexec), and nothing is left there.
     expect(result.stdout).toMatch(/^agent ran from \/usr\/local\/bin\/\.redflag-agent\.install-\d+:/m);
     expect(readdirSync("/usr/local/bin").filter((name) => name.startsWith(".redflag-agent"))).toEqual([]);
+  });
+
+  test("on a musl host without libstdc++ (and no apk to add it): says what to install and installs nothing", async () => {
+    // A host whose C library does not answer as glibc, with musl's loader (.ci/run installs musl).
+    const bin = join(directory, "musl-host-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "getconf"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const result = await oneLiner(["--token", "rf_reg_0123456789abcdef"], {
+      env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin` },
+    });
+    expect(result.stdout).toContain(`chose ${target}-musl (x86_64, musl)`);
+    expect(result.stderr).toContain("the musl agent needs libstdc++.so.6 and libgcc_s");
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).not.toContain("agent ran");
   });
 
   test("with the server's fingerprint: checks the key and the signature over SHA256SUMS, and passes the fingerprint on", async () => {

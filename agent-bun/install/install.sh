@@ -88,6 +88,13 @@ fi
 target=redflag-agent-linux-$cpu
 [ "$libc" = glibc ] || target=$target-musl
 say "chose $target ($(uname -m), $libc)"
+# Bun's musl runtime loads libstdc++.so.6 (with libgcc_s), which Alpine does not install by default.
+if [ "$libc" = musl ] && ! ls /usr/lib/libstdc++.so.6 /lib/libstdc++.so.6 >/dev/null 2>&1; then
+  command -v apk >/dev/null 2>&1 ||
+    fail "the musl agent needs libstdc++.so.6 and libgcc_s: install your distribution's libstdc++, then run this again"
+  say "the musl agent needs libstdc++: apk add libstdc++"
+  $as_root apk add --no-cache libstdc++ || fail "apk add libstdc++ failed: install it, then run this again"
+fi
 
 if command -v curl >/dev/null 2>&1; then
   download() { curl -fsSL --retry 2 -o "$2" "$server/$1"; }
