@@ -35,3 +35,27 @@ export type ServiceIo = {
 
 /** What an install did; the CLI turns `noServiceManager` into its own exit code. */
 export type ServiceInstallResult = { kind: "installed" | "upgraded" } | { kind: "noServiceManager" };
+
+/** How a platform put the binary in place: copied there, replacing another, or it already was it. */
+export type BinaryPlacement = "installed" | "replaced" | "same";
+
+/**
+ * The steps every installer takes the same way, saying each: the binary into place (by the
+ * platform's own `installBinary`), then the registration kept or made.
+ */
+export async function placeBinaryAndRegister(
+  options: ServiceOptions,
+  io: ServiceIo,
+  installBinary: (source: string, target: string) => BinaryPlacement,
+): Promise<void> {
+  const binary = installBinary(options.currentBinaryPath, options.installPath);
+  io.stdout(
+    `${binary === "same" ? "Already in place" : binary === "replaced" ? "Upgraded" : "Installed"}: ${options.installPath}\n`,
+  );
+  const registration = await options.ensureRegistered();
+  io.stdout(
+    registration.kind === "kept"
+      ? `Kept the registration as ${registration.agentId} with ${options.serverUrl}\n`
+      : `Registered as ${registration.agentId} with ${options.serverUrl}\n`,
+  );
+}

@@ -15,7 +15,13 @@ import { stateFiles } from "../config/paths.ts";
 import { childEnvironment } from "../environment.ts";
 import { ExitError, exitCodes, tailOfOutput } from "../errors.ts";
 import { runProgram } from "../host/run.ts";
-import type { ServiceInstallResult, ServiceIo, ServiceOptions } from "./service.ts";
+import {
+  type BinaryPlacement,
+  placeBinaryAndRegister,
+  type ServiceInstallResult,
+  type ServiceIo,
+  type ServiceOptions,
+} from "./service.ts";
 import { renderUnit, unitName } from "./systemd-unit.ts";
 
 /** Where systemd lives on this host; tests point it at a temporary root. */
@@ -63,16 +69,7 @@ export async function installSystemdService(
     stateDirectory: options.stateDirectory === host.defaultStateDirectory ? null : options.stateDirectory,
   });
   const hadUnit = existsSync(unitPath);
-  const binary = installBinary(options.currentBinaryPath, options.installPath);
-  io.stdout(
-    `${binary === "same" ? "Already in place" : binary === "replaced" ? "Upgraded" : "Installed"}: ${options.installPath}\n`,
-  );
-  const registration = await options.ensureRegistered();
-  io.stdout(
-    registration.kind === "kept"
-      ? `Kept the registration as ${registration.agentId} with ${options.serverUrl}\n`
-      : `Registered as ${registration.agentId} with ${options.serverUrl}\n`,
-  );
+  await placeBinaryAndRegister(options, io, installBinary);
   if (!existsSync(host.runDirectory)) {
     io.stderr(withoutSystemd(options.installPath, host.runDirectory));
     return { kind: "noServiceManager" };
@@ -154,7 +151,7 @@ In a container without an init, run ${binaryPath} --daemon as its command (with 
  * Puts the running binary at `target` unless it already is that file: written beside it, flushed
  * to disk, then renamed over it, so a crash or a running service never sees half a binary.
  */
-function installBinary(source: string, target: string): "installed" | "replaced" | "same" {
+function installBinary(source: string, target: string): BinaryPlacement {
   const existing = statIfExists(target);
   const current = statSync(source);
   if (existing !== null && existing.dev === current.dev && existing.ino === current.ino) return "same";

@@ -12,7 +12,13 @@ import {
 import { basename, dirname, join } from "node:path";
 import { stateFiles } from "../../config/paths.ts";
 import { ExitError, exitCodes } from "../../errors.ts";
-import type { ServiceInstallResult, ServiceIo, ServiceOptions } from "../service.ts";
+import {
+  type BinaryPlacement,
+  placeBinaryAndRegister,
+  type ServiceInstallResult,
+  type ServiceIo,
+  type ServiceOptions,
+} from "../service.ts";
 import {
   installFolderName,
   recovery,
@@ -48,16 +54,7 @@ export async function installService(options: ServiceOptions, io: ServiceIo): Pr
     if (service !== null && (await service.stop(stopTimeoutMs)) === "stopped") {
       io.stdout(`Stopped the ${serviceName} service\n`);
     }
-    const binary = installBinary(options.currentBinaryPath, options.installPath);
-    io.stdout(
-      `${binary === "same" ? "Already in place" : binary === "replaced" ? "Upgraded" : "Installed"}: ${options.installPath}\n`,
-    );
-    const registration = await options.ensureRegistered();
-    io.stdout(
-      registration.kind === "kept"
-        ? `Kept the registration as ${registration.agentId} with ${options.serverUrl}\n`
-        : `Registered as ${registration.agentId} with ${options.serverUrl}\n`,
-    );
+    await placeBinaryAndRegister(options, io, installBinary);
     if (service === null) service = manager.createAgentService(commandLine);
     else service.reconfigure(commandLine);
     for (const setting of service.configure()) {
@@ -127,7 +124,7 @@ export async function uninstallService(
 }
 
 /** Puts the running exe at `target` unless it already is that file: copied beside it, then renamed over it. */
-function installBinary(source: string, target: string): "installed" | "replaced" | "same" {
+function installBinary(source: string, target: string): BinaryPlacement {
   if (sameWindowsPath(source, target)) return "same";
   const existed = existsSync(target);
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.new`);
