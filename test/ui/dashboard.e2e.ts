@@ -2,7 +2,8 @@
  * The admin's whole workflow in real Chromium against the production build on a fresh embedded
  * database: first-run setup → login → registration token → an agent (the protocol through the typed
  * client) registers and reports → filter → bulk approve → install with a dry-run preview → the command
- * history shows the result → a setting persists across a reload → a viewer cannot approve → logout.
+ * history shows the result → a setting persists across a reload → a viewer cannot approve → logout,
+ * at 1440 × 900 and (REDFLAG_UI_WIDTH=390) again at 390 × 844, failing on any sideways scroll.
  * Screenshots of every page go to artifacts/screenshots/. Needs `bun run build` and Debian's chromium.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -24,6 +25,13 @@ const screenshots = resolve(import.meta.dir, "../../artifacts/screenshots");
 const admin = { username: "admin", password: "admin password for e2e" };
 const viewer = { username: "viewer1", password: "viewer password for e2e" };
 const stepTimeout = 120_000;
+/**
+ * The whole workflow runs at a desktop size, and again (REDFLAG_UI_WIDTH=390, as .ci/run does) on a
+ * phone: the menu instead of the sidebar, every step the same. Screenshots of the phone run are
+ * named `phone-…`.
+ */
+const phone = process.env.REDFLAG_UI_WIDTH === "390";
+const viewport = phone ? { width: 390, height: 844 } : { width: 1440, height: 900 };
 
 let server: NextServer;
 let browser: Browser;
@@ -63,7 +71,7 @@ async function shoot(name: string) {
   // Full-page shots of a scrolled page would draw the sticky sidebar halfway down.
   await page.evaluate(() => window.scrollTo(0, 0));
   await expectNoSidewaysScroll(name);
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshots, `${phone ? "phone-" : ""}${name}.png`), fullPage: true });
 }
 
 /** On a narrow screen the navigation is folded into a menu: open it first. */
@@ -179,7 +187,7 @@ beforeAll(async () => {
   dataDirectory = temporaryDirectory("redflag-ui-");
   server = await startNextServer({ REDFLAG_DATA_DIR: dataDirectory.path });
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  const context = await browser.newContext({ viewport, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -493,8 +501,15 @@ describe("the dashboard in Chromium", () => {
         commandId: installCommandId,
         status: "succeeded",
         exitCode: 0,
-        output:
-          "Setting up libssl3:amd64 (3.0.15-1~deb12u1) ...\nSetting up openssl (3.0.15-1~deb12u1) ...\n",
+        // As dpkg writes it: its database counter redrawn with carriage returns, then the steps.
+        output: [
+          "(Reading database ... \r(Reading database ... 5%\r(Reading database ... 50%\r(Reading database ... 100%\r(Reading database ... 7421 files and directories currently installed.)",
+          "Preparing to unpack .../openssl_3.0.15-1~deb12u1_amd64.deb ...",
+          "Progress: [ 40%] [##########................]",
+          "Setting up libssl3:amd64 (3.0.15-1~deb12u1) ...",
+          "Setting up openssl (3.0.15-1~deb12u1) ...",
+          "",
+        ].join("\n"),
         startedAt: new Date(),
         finishedAt: new Date(),
         items: [
@@ -518,6 +533,10 @@ describe("the dashboard in Chromium", () => {
       await row.getByText("Succeeded").waitFor();
       await row.getByRole("link", { name: "Install" }).click();
       await page.getByText("Setting up openssl (3.0.15-1~deb12u1)").waitFor();
+      // The Output box leaves out dpkg's counters, and keeps its steps.
+      await page.getByText("Preparing to unpack .../openssl_3.0.15-1~deb12u1_amd64.deb").waitFor();
+      expect(await page.getByText("Reading database").count()).toBe(0);
+      expect(await page.getByText("Progress: [").count()).toBe(0);
       await page.getByRole("heading", { name: "Attempt 1" }).waitFor();
       await page.getByRole("button", { name: "Roll back" }).click();
       const confirm = page.getByRole("dialog");
@@ -556,6 +575,17 @@ describe("the dashboard in Chromium", () => {
       await page.getByText(`Added ${viewer.username}.`).waitFor();
       await page.getByRole("cell", { name: viewer.username, exact: true }).waitFor();
       await shoot("12-settings");
+
+      // The same name again: the server's refusal shows. A next try the browser blocks (no password)
+      // never reaches the server, and the old refusal must not stay as if it were about this one.
+      await form.getByLabel("Username").fill(viewer.username);
+      await form.getByLabel("Password").fill(viewer.password);
+      await form.getByRole("button", { name: "Add user" }).click();
+      const refusal = page.getByRole("alert").filter({ hasText: `The username ${viewer.username} is taken` });
+      await refusal.waitFor();
+      await form.getByLabel("Password").fill("");
+      await form.getByRole("button", { name: "Add user" }).click();
+      await refusal.waitFor({ state: "detached" });
 
       // A command that fails says why (its error, not its last progress line), and the health page is
       // not "healthy" while a command failed in the last hour.
@@ -649,7 +679,7 @@ describe("the dashboard in Chromium", () => {
       await page.getByLabel("Select every update on this page").check();
       await page.getByRole("region", { name: "Selected updates" }).waitFor();
       await shoot("m05b-updates-selected");
-      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.setViewportSize(viewport);
     },
     stepTimeout,
   );
