@@ -215,6 +215,14 @@ describe("install.sh on a real systemd host", () => {
     // The same line again, by a user who has sudo: an upgrade in place. The token's one seat is used
     // up, so registering again would fail; the registration is kept, the service restarted on the
     // new binary.
+    // The config is made to look like one registered before commands were signed (no key pinned):
+    // the line's fingerprint pins the server's key once the binary was checked against it.
+    const config = JSON.parse(await host.must("cat", "/etc/aggregator/config.json"));
+    const pinnedKeys = config.serverKeys;
+    expect(pinnedKeys).toHaveLength(1);
+    delete config.serverKeys;
+    const unpinned = Buffer.from(JSON.stringify(config)).toString("base64");
+    await host.must("sh", "-c", `echo ${unpinned} | base64 -d > /etc/aggregator/config.json`);
     await host.must("useradd", "--create-home", "homelab");
     await host.must("sh", "-c", "echo 'homelab ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/homelab");
     const again = await host.exec("su", "homelab", "-c", oneLiner);
@@ -222,6 +230,8 @@ describe("install.sh on a real systemd host", () => {
     expect(again.stderr).not.toContain("redflag");
     expect(again.stdout).toContain("Upgraded: /usr/local/bin/redflag-agent");
     expect(again.stdout).toContain(`Kept the registration as ${agentId}`);
+    expect(again.stdout).toContain("Pinned the server's signing key");
+    expect(JSON.parse(await host.must("cat", "/etc/aggregator/config.json")).serverKeys).toEqual(pinnedKeys);
     expect((await admin.agents.list.query({})).total).toBe(1);
     expect(await host.must("systemctl", "is-active", "redflag-agent.service")).toBe("active");
     expect(await host.property("MainPID")).not.toBe(secondPid);

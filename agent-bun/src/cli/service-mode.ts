@@ -1,4 +1,4 @@
-import { type LoadedConfig, serverUrlSchema } from "../config/config.ts";
+import { type LoadedConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes, requireRoot } from "../errors.ts";
 import {
@@ -9,6 +9,7 @@ import {
 } from "../service/index.ts";
 import { type DownloadedTrust, verifyOwnBinary } from "../service/verify-self.ts";
 import { signatureBytes } from "../trust/checksums.ts";
+import { toServerKey } from "../trust/keys.ts";
 import { agentTarget, agentVersion } from "../version.ts";
 import { fingerprintProblem, registerAndSave, registrationTokenPattern } from "./registration.ts";
 
@@ -69,8 +70,11 @@ export async function runServiceMode(
   if (!keep && token === undefined) {
     usage(`--install-service needs --token TOKEN: this machine is not registered with ${server.data}`);
   }
-  if (keep && request.fingerprint !== undefined) {
-    const pinned = config.file.serverKeys?.map((key) => key.fingerprint) ?? [];
+  const pinned = config.file.serverKeys?.map((key) => key.fingerprint) ?? [];
+  // A registration made before commands were signed trusts no key yet: the fingerprint given now
+  // pins the server's key, once this binary has been checked against it (below).
+  const pinKept = keep && request.fingerprint !== undefined && pinned.length === 0;
+  if (keep && request.fingerprint !== undefined && !pinKept) {
     if (!pinned.includes(request.fingerprint)) {
       throw new ExitError(
         `This agent is registered with ${server.data} trusting ${pinned.join(", ") || "no key"}, not ${request.fingerprint}: nothing was changed`,
@@ -79,13 +83,18 @@ export async function runServiceMode(
     }
   }
   if (request.fingerprint !== undefined) {
-    verifyOwnBinary({
+    const downloaded = await downloadTrust(server.data);
+    const key = verifyOwnBinary({
       binaryPath: process.execPath,
       target: agentTarget,
       fingerprint: request.fingerprint,
-      downloaded: await downloadTrust(server.data),
+      downloaded,
     });
     io.stdout(`This binary is the ${agentTarget} signed by ${request.fingerprint}\n`);
+    if (pinKept) {
+      saveConfig(config, { ...config.file, serverKeys: [toServerKey(key)] });
+      io.stdout(`Pinned the server's signing key ${request.fingerprint} for the existing registration\n`);
+    }
   }
   const options: ServiceOptions = {
     ...base,

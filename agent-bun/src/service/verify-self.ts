@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ExitError, exitCodes } from "../errors.ts";
 import { verifySignedChecksums } from "../trust/checksums.ts";
-import { trustedKey } from "../trust/keys.ts";
+import { type TrustedKey, trustedKey } from "../trust/keys.ts";
 
 /** The DER prefix of an Ed25519 public key in SPKI form (RFC 8410); the raw 32-byte key follows. */
 const ed25519SpkiPrefix = Buffer.from("302a300506032b6570032100", "hex");
@@ -25,14 +25,14 @@ export type DownloadedTrust = { sums: Uint8Array; signature: Uint8Array; keyPem:
  * Checks, before the binary is installed, that it is the one the server signed for this target: the
  * server's key is the one named by `fingerprint`, SHA256SUMS is signed by it, and this binary's
  * SHA-256 is the one listed. install.sh does the same with openssl when it has it; this covers the
- * hosts without it.
+ * hosts without it. Returns the server's key, checked against the fingerprint.
  */
 export function verifyOwnBinary(options: {
   binaryPath: string;
   target: string;
   fingerprint: string;
   downloaded: DownloadedTrust;
-}): void {
+}): TrustedKey {
   const raw = ed25519KeyFromPem(options.downloaded.keyPem);
   if (raw === null) {
     throw new ExitError("The server's signing-key.pem is not an Ed25519 public key", {
@@ -60,4 +60,5 @@ export function verifyOwnBinary(options: {
       { exitCode: exitCodes.untrusted },
     );
   }
+  return key;
 }
