@@ -44,6 +44,24 @@ describe("admin sessions", () => {
     ).toBe("FORBIDDEN");
   });
 
+  test("expired sessions are deleted by the server's sweep; live ones stay", async () => {
+    const expired = await signIn(server, "viewer");
+    const live = await signIn(server, "viewer");
+    const idOf = (cookie: string) =>
+      createHash("sha256")
+        .update(cookie.replace(/^rf_session=/, ""))
+        .digest("hex");
+    const expiredId = idOf(expired.cookie);
+    await server.api.db.execute(
+      sql`update sessions set expires_at = now() - interval '1 minute' where id = ${expiredId}`,
+    );
+    await server.api.sessions.plain.deleteExpired();
+    const remaining = (await server.api.db.select({ id: sessions.id }).from(sessions)).map((row) => row.id);
+    expect(remaining).not.toContain(expiredId);
+    expect(remaining).toContain(idOf(live.cookie));
+    expect(await live.client.auth.me.query()).toMatchObject({ username: live.username });
+  });
+
   test("login with the wrong password is refused the same way as an unknown user", async () => {
     const user = await signIn(server, "viewer");
     const anonymous = apiClient(server.url);

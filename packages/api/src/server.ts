@@ -41,6 +41,10 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     if (ownsHandle) await handle.close().catch(() => {});
     throw error;
   }
+  const sessions = {
+    secure: createAdminSessions(handle.db, { secure: true }),
+    plain: createAdminSessions(handle.db, { secure: false }),
+  };
   const sweepMs = options.leaseSweepIntervalMs ?? 30_000;
   const sweeper =
     sweepMs > 0
@@ -54,6 +58,9 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
           deleteExpiredRateLimits(handle.db).catch((error: unknown) => {
             console.error("Deleting expired rate limit counters failed:", error);
           });
+          sessions.plain.deleteExpired().catch((error: unknown) => {
+            console.error("Deleting expired admin sessions failed:", error);
+          });
         }, sweepMs)
       : null;
   sweeper?.unref?.();
@@ -63,10 +70,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     driver: handle.driver,
     ping: handle.ping,
     config: { ...options.config, secret },
-    sessions: {
-      secure: createAdminSessions(handle.db, { secure: true }),
-      plain: createAdminSessions(handle.db, { secure: false }),
-    },
+    sessions,
     signingKeys,
     startedAt: new Date(),
     async stop() {

@@ -27,6 +27,8 @@ export type AdminSessions = {
   ) => Promise<{ session: AdminSession; user: SessionUser; refreshedCookie: string | null } | null>;
   invalidate: (sessionId: string) => Promise<void>;
   invalidateAllOf: (userId: UserId) => Promise<void>;
+  /** Deletes the sessions past their expiry (a session nobody signs out of would stay forever). */
+  deleteExpired: () => Promise<void>;
   blankCookie: () => string;
   readSessionToken: (cookieHeader: string | null) => string | null;
 };
@@ -83,6 +85,7 @@ export function createAdminSessions(db: Database, options: { secure: boolean }):
     },
     invalidate: (sessionId) => lucia.invalidateSession(sessionId),
     invalidateAllOf: (userId) => lucia.invalidateUserSessions(userId),
+    deleteExpired: () => lucia.deleteExpiredSessions(),
     blankCookie: () => lucia.createBlankSessionCookie().serialize(),
     readSessionToken: (cookieHeader) => lucia.readSessionCookie(cookieHeader ?? ""),
   };
