@@ -45,6 +45,10 @@ export const agentAccessTokenSeconds = 24 * 60 * 60;
 export const refreshTokenSeconds = 90 * 24 * 60 * 60;
 export const defaultPollIntervalSeconds = 300;
 export const commandLeaseSeconds = 15 * 60;
+/** When a lease taken or extended at `now` runs out. */
+export function leaseExpiryFrom(now: Date): Date {
+  return new Date(now.getTime() + commandLeaseSeconds * 1000);
+}
 export const defaultMaxAttempts = 3;
 /** An agent silent for this many poll intervals shows as offline. */
 export const offlineAfterPollIntervals = 3;

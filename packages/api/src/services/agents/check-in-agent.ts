@@ -1,7 +1,7 @@
 import { type AgentId, type CommandId, type Metrics, rapidPollIntervalSeconds } from "@redflag/contracts";
 import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
 import { sql } from "drizzle-orm";
-import { commandLeaseSeconds } from "../../config.ts";
+import { leaseExpiryFrom } from "../../config.ts";
 import { AppError } from "../../errors.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
@@ -109,7 +109,7 @@ async function extendHeldLeases(
   db: DatabaseOrTransaction,
   options: { agentId: AgentId; tokenGeneration: number; runningCommandIds: CommandId[]; now: Date },
 ) {
-  const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000).toISOString();
+  const leaseExpiresAt = leaseExpiryFrom(options.now).toISOString();
   await db.execute(sql`
     update commands set lease_expires_at = ${leaseExpiresAt}::timestamptz
     where agent_id = ${options.agentId}

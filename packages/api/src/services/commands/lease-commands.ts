@@ -1,7 +1,7 @@
 import { type AgentId, commandTargetSchema, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { commandLeaseSeconds } from "../../config.ts";
+import { leaseExpiryFrom } from "../../config.ts";
 import type { KeyRing } from "../signing/key-ring.ts";
 import { signCommand } from "../signing/sign-command.ts";
 
@@ -15,7 +15,7 @@ export async function leaseCommands(
   tx: DatabaseOrTransaction,
   options: { agentId: AgentId; now: Date; limit?: number; keys: KeyRing },
 ) {
-  const leaseExpiresAt = new Date(options.now.getTime() + commandLeaseSeconds * 1000);
+  const leaseExpiresAt = leaseExpiryFrom(options.now);
   const candidates = tx
     .select({ id: commands.id })
     .from(commands)

@@ -1,7 +1,7 @@
 import { type AgentId, type CommandId, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, eq } from "drizzle-orm";
-import { commandLeaseSeconds } from "../../config.ts";
+import { leaseExpiryFrom } from "../../config.ts";
 import { notFound } from "../../errors.ts";
 
 /** Marks a leased command running, records its progress and extends its lease. */
@@ -21,7 +21,7 @@ export async function reportProgress(
     if (command.status !== "sent" && command.status !== "running") {
       return { accepted: false, leaseExpiresAt: null, cancelled: false };
     }
-    const leaseExpiresAt = new Date(now.getTime() + commandLeaseSeconds * 1000);
+    const leaseExpiresAt = leaseExpiryFrom(now);
     await tx
       .update(commands)
       .set({
