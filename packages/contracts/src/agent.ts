@@ -77,6 +77,9 @@ export const metricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 
+/** The longest any server holds a check-in open; under common proxies' idle timeouts with margin. */
+export const maxLongPollSeconds = 120;
+
 export const checkInInput = z.object({
   agentVersion: nameText(64).min(1),
   metrics: metricsSchema.default({}),
@@ -88,6 +91,12 @@ export const checkInInput = z.object({
   runningCommandIds: z.array(idSchema("command")).max(50).default([]),
   /** Why a reboot is required (packages, Windows' flag); older agents send none. */
   rebootReasons: rebootReasonsSchema.default([]),
+  /**
+   * Long poll: the server may hold this check-in open for up to this many seconds and answers as soon
+   * as a command for the agent is queued (capped by the server's own limit, checkInOutput.longPollSeconds).
+   * Absent or 0: a plain check-in, answered at once. Every request still starts at the agent.
+   */
+  waitSeconds: z.number().int().min(0).max(maxLongPollSeconds).default(0),
 });
 
 /** One update a command acts on, as the agent needs it to act. */
@@ -133,6 +142,11 @@ export const checkInOutput = z.object({
    * retirement signed by the new one. Absent otherwise, so a check-in stays small.
    */
   keyStatements: z.array(keyStatementSchema).optional(),
+  /**
+   * The longest this server holds a long-poll check-in open (REDFLAG_LONG_POLL_SECONDS); absent from
+   * servers without long polls, 0 when turned off. An agent long-polls only when this is positive.
+   */
+  longPollSeconds: z.number().int().min(0).max(maxLongPollSeconds).optional(),
 });
 
 /**
