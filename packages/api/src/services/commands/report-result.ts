@@ -1,4 +1,11 @@
-import { type AgentId, type ItemOutcome, newId, type ReportResultInput } from "@redflag/contracts";
+import {
+  type AgentId,
+  type CommandStatus,
+  type ItemOutcome,
+  newId,
+  type ReportResultInput,
+  type UpdateStatus,
+} from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../../actor.ts";
@@ -7,8 +14,22 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /**
+ * What a command's end without a result (lease ran out on the last attempt, an admin's cancel) left its
+ * updates in. A late result finds them there, still pointing at the command, and moves them on.
+ */
+const endsWithoutResult: Partial<Record<CommandStatus, { updatesLeft: UpdateStatus; said: string }>> = {
+  timed_out: { updatesLeft: "failed", said: "timed out" },
+  cancelled: { updatesLeft: "approved", said: "cancelled" },
+};
+
+/**
  * Records a command's outcome and moves its updates on. Idempotent by command id: a result for a
  * command that already has one changes nothing and is answered as a duplicate.
+ *
+ * A result is the truth of what ran, even when it arrives after the command timed out or was cancelled
+ * (the agent kept running it): the command takes the reported status, its log says the result came
+ * late, and updates the timeout or cancel had released end as the result says, unless another command
+ * has taken them over since.
  */
 export async function reportResult(
   db: DatabaseOrTransaction,
@@ -26,7 +47,7 @@ export async function reportResult(
     if (command.status === "succeeded" || command.status === "failed") {
       return { accepted: true, duplicate: true, commandStatus: command.status };
     }
-    // A result is the truth of what ran, even if it arrives after a lease ran out or a cancel.
+    const endedWithout = endsWithoutResult[command.status];
     await tx
       .update(commands)
       .set({
@@ -47,7 +68,7 @@ export async function reportResult(
       attempt: Math.max(command.attempt, 1),
       kind: "result",
       percent: 100,
-      message: `${result.status} (exit code ${result.exitCode ?? "none"})`,
+      message: `${result.status} (exit code ${result.exitCode ?? "none"})${endedWithout ? `, reported after the command was ${endedWithout.said}: recorded as reported` : ""}`,
     });
     await recordAuditEvents(tx, {
       actor,
@@ -57,7 +78,11 @@ export async function reportResult(
           entityType: "command",
           entityId: command.id,
           before: { status: command.status },
-          after: { status: result.status, exitCode: result.exitCode },
+          after: {
+            status: result.status,
+            exitCode: result.exitCode,
+            ...(endedWithout ? { late: true } : {}),
+          },
         },
       ],
     });
@@ -96,7 +121,14 @@ async function applyItemOutcomes(
       continue;
     }
     // An update another command has since taken over is that command's business.
-    if (row.lastCommandId !== command.id || row.status !== "installing") continue;
+    if (row.lastCommandId !== command.id) continue;
+    const endedWithout = endsWithoutResult[command.status];
+    if (row.status !== "installing") {
+      // Released by the command's timeout or cancel: only a version the host really installed moves it
+      // on; a late failure leaves it as the timeout (failed) or the cancel (approved) left it.
+      if (row.status !== endedWithout?.updatesLeft || outcome?.status !== "installed") continue;
+    }
+    const late = endedWithout ? `, reported after the command was ${endedWithout.said}` : "";
     if (outcome?.status === "installed") {
       const offered = row.availableVersion;
       if (outcome.installedVersion !== null && outcome.installedVersion !== offered) {
@@ -105,7 +137,7 @@ async function applyItemOutcomes(
           rows: [row],
           status: "failed",
           patch: { installedVersion: outcome.installedVersion },
-          reason: `installed version ${outcome.installedVersion} is not the offered ${offered}`,
+          reason: `installed version ${outcome.installedVersion} is not the offered ${offered}${late}`,
         });
       } else {
         await transitionUpdates(tx, {
@@ -113,6 +145,7 @@ async function applyItemOutcomes(
           rows: [row],
           status: "installed",
           patch: { installedVersion: outcome.installedVersion ?? offered },
+          ...(late ? { reason: `installed${late}` } : {}),
         });
       }
     } else {
