@@ -25,6 +25,10 @@ as_postgres "$bin/initdb -D $dir/data -A trust -U postgres" >"$dir/initdb.log" 2
 as_postgres "$bin/pg_ctl -D $dir/data -l $dir/log -w start -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'" >/dev/null \
   || { cat "$dir/log" >&2; exit 1; }
 export REDFLAG_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+# For tests that restart the cluster themselves (bench/fleet.ts: pg_ctl -D "$REDFLAG_TEST_POSTGRES_DATA" -m immediate
+# restart, as the postgres user when run as root; the server log is "$REDFLAG_TEST_POSTGRES_DATA/../log").
+export REDFLAG_TEST_POSTGRES_DATA="$dir/data"
+export REDFLAG_TEST_POSTGRES_BIN="$bin"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') running for the tests on port $port"
 set +e
 "$@"

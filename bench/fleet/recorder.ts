@@ -1,0 +1,82 @@
+/**
+ * Every HTTP request the simulated agents make, as it ended: which procedure, when, how long, and its
+ * outcome (an HTTP status, or how the connection failed). The report and the 5xx check read it.
+ */
+export type Outcome = number | "refused" | "reset" | "timeout" | "other";
+
+export type RequestRecord = {
+  procedure: string;
+  /** ms since the run's clock started. */
+  startedAt: number;
+  endedAt: number;
+  outcome: Outcome;
+  /** The wait the check-in asked for (0: a plain check-in). */
+  waitSeconds: number;
+};
+
+export type FaultWindow = {
+  name: string;
+  startedAt: number;
+  /** When the server answered /api/health again, or pg_ctl's restart returned. */
+  backAt: number | null;
+  /** First check-in, started after the fault, that succeeded. */
+  firstCheckInAt: number | null;
+  /** When every agent had checked in successfully with a check-in started after the fault. */
+  roundAt: number | null;
+  /** For a kill timed on the hand-out: commands leased in the database when the server was killed. */
+  leasedAtKill?: number;
+  batchSize?: number;
+};
+
+export class Recorder {
+  readonly origin = performance.now();
+  readonly requests: RequestRecord[] = [];
+  readonly windows: FaultWindow[] = [];
+
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  record(record: Omit<RequestRecord, "endedAt">) {
+    this.requests.push({ ...record, endedAt: this.now() });
+  }
+
+  openWindow(name: string): FaultWindow {
+    const window: FaultWindow = {
+      name,
+      startedAt: this.now(),
+      backAt: null,
+      firstCheckInAt: null,
+      roundAt: null,
+    };
+    this.windows.push(window);
+    return window;
+  }
+
+  /** Whether `at` falls in a fault window, counting until the round of check-ins completed and the grace after. */
+  inWindow(at: number, graceMs: number): boolean {
+    return this.windows.some(
+      (window) => at >= window.startedAt && at <= windowEnd(window, graceMs, this.now()),
+    );
+  }
+}
+
+/** A window ends when both the round of check-ins completed and the grace after "back" ran out. */
+export function windowEnd(window: FaultWindow, graceMs: number, now: number): number {
+  const back = window.backAt === null ? now : window.backAt + graceMs;
+  const round = window.roundAt ?? now;
+  return Math.max(back, round);
+}
+
+export function classifyFailure(error: unknown): Outcome {
+  const text = `${(error as { name?: string })?.name ?? ""} ${(error as { code?: string })?.code ?? ""} ${String(error)}`;
+  if (/Timeout|TimeoutError|timed out/i.test(text)) return "timeout";
+  if (/ECONNREFUSED|ConnectionRefused|Unable to connect/i.test(text)) return "refused";
+  if (/ECONNRESET|socket|closed|ConnectionClosed|aborted/i.test(text)) return "reset";
+  return "other";
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}

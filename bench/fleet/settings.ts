@@ -1,0 +1,79 @@
+/** The run's shape, from the environment and `--small`; read once, here. */
+export type FaultKind = "server-kill-during-handout" | "server-kill" | "postgres-restart";
+export type PlannedFault = { kind: FaultKind /** Seconds into the run. */; atSeconds: number };
+
+export type FleetSettings = {
+  small: boolean;
+  agents: number;
+  seconds: number;
+  /** Plain poll interval of the simulated agents when the server does not long-poll. */
+  pollSeconds: number;
+  /** Longest wait a simulated agent asks for when the server long-polls. */
+  waitSeconds: number;
+  /** The server's acknowledgement window: a command `sent` longer than this, unheld, is stuck. */
+  acknowledgementSeconds: number;
+  /** 5xx answers are allowed this long after the database or server is back. */
+  graceSeconds: number;
+  /** After the run: how long agents keep working for every command to finish. */
+  drainSeconds: number;
+  /** A fault not recovered from (every agent checked in again) within this is a violation. */
+  recoverySeconds: number;
+  faults: PlannedFault[];
+  postgresUrl: string;
+  postgresData: string;
+  postgresBin: string;
+};
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, not "${raw}"`);
+  return value;
+}
+
+export function readSettings(argv: string[]): FleetSettings {
+  const unknown = argv.filter((argument) => argument !== "--small");
+  if (unknown.length > 0) throw new Error(`Unknown argument ${unknown.join(" ")} (only --small is known)`);
+  const small = argv.includes("--small");
+  const postgresUrl = process.env.REDFLAG_TEST_POSTGRES_URL;
+  const postgresData = process.env.REDFLAG_TEST_POSTGRES_DATA;
+  const postgresBin = process.env.REDFLAG_TEST_POSTGRES_BIN;
+  if (!postgresUrl || !postgresData || !postgresBin) {
+    throw new Error(
+      "Run through `bun run bench:fleet` (scripts/with-postgres.sh), which starts a PostgreSQL cluster this run may restart",
+    );
+  }
+  const agents = positive("BENCH_FLEET_AGENTS", small ? 100 : 1000);
+  const seconds = positive("BENCH_FLEET_SECONDS", small ? 60 : 240);
+  if (seconds < 40)
+    throw new Error("BENCH_FLEET_SECONDS must be at least 40: the faults need room to recover");
+  const acknowledgementSeconds = positive("BENCH_FLEET_ACK_SECONDS", 60);
+  // One fault of each kind in the small run; the full run adds a second, untimed server kill.
+  const faults: PlannedFault[] = small
+    ? [
+        { kind: "server-kill-during-handout", atSeconds: Math.round(seconds * 0.3) },
+        { kind: "postgres-restart", atSeconds: Math.round(seconds * 0.65) },
+      ]
+    : [
+        { kind: "server-kill-during-handout", atSeconds: Math.round(seconds * 0.25) },
+        { kind: "postgres-restart", atSeconds: Math.round(seconds * 0.5) },
+        { kind: "server-kill", atSeconds: Math.round(seconds * 0.75) },
+      ];
+  return {
+    small,
+    agents,
+    seconds,
+    pollSeconds: positive("BENCH_FLEET_POLL_SECONDS", agents <= 200 ? 3 : 5),
+    waitSeconds: positive("BENCH_FLEET_WAIT_SECONDS", 25),
+    acknowledgementSeconds,
+    graceSeconds: positive("BENCH_FLEET_GRACE_SECONDS", 5),
+    drainSeconds: positive("BENCH_FLEET_DRAIN_SECONDS", acknowledgementSeconds + 45),
+    recoverySeconds: positive("BENCH_FLEET_RECOVERY_SECONDS", 60),
+    faults,
+    postgresUrl,
+    postgresData,
+    postgresBin,
+  };
+}
