@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { type LoadedConfig, loadConfig, serverUrlSchema } from "../config/config.ts";
 import { defaultPaths, stateFiles } from "../config/paths.ts";
+import { checkInModeLine } from "../daemon/long-poll.ts";
 import { runDaemonMode } from "../daemon/start.ts";
 import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
@@ -255,6 +256,7 @@ function status(config: LoadedConfig, io: CliIo): number {
     `Registered:      ${registration ? `yes, as ${registration.agentId} since ${registration.registeredAt.toISOString()}` : "no"}`,
     `Server:          ${config.file.serverUrl ?? "-"}`,
     `Poll interval:   ${config.file.pollIntervalSeconds} s`,
+    `Check-ins:       ${checkInModeLine(state.checkInMode, config.file)}`,
     `Last check-in:   ${state.lastCheckInAt?.toISOString() ?? "never"}`,
     `Last scan:       ${
       scan

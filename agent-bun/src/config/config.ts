@@ -1,3 +1,4 @@
+import { maxLongPollSeconds } from "@redflag/contracts";
 import { z } from "zod";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes } from "../errors.ts";
@@ -54,6 +55,10 @@ export const configFileSchema = z.strictObject({
   pollIntervalSeconds: z.number().int().min(5).max(86_400).default(300),
   /** Upper bound of the random delay added to each poll (spreads a fleet's check-ins). */
   pollJitterSeconds: z.number().min(0).max(30).default(30),
+  /** Long polls when the server holds them (daemon/long-poll.ts); false polls plainly, as older agents. */
+  longPoll: z.boolean().default(true),
+  /** The longest the agent asks the server to hold a check-in; keep it under any proxy's read timeout. */
+  longPollMaxSeconds: z.number().int().min(1).max(maxLongPollSeconds).default(50),
   /** How often the daemon scans on its own, besides scans the server asks for. */
   scanIntervalSeconds: z
     .number()

@@ -10,6 +10,7 @@ import { logger } from "../logging.ts";
 import { createScanners } from "../package-managers/registry.ts";
 import { type LastScan, runScan, saveLastScan, toScanReport } from "../scan.ts";
 import { AgentConnection } from "../transport/client.ts";
+import { interruptionOf } from "../transport/errors.ts";
 import { Outbox } from "../transport/outbox.ts";
 import { checkLeasedCommand, learnServerKeys, refusedResult } from "../trust/command-trust.ts";
 import { agentVersion } from "../version.ts";
@@ -17,6 +18,19 @@ import { executeCommand } from "./commands.ts";
 import { JobQueue } from "./jobs.ts";
 import { CommandLedger } from "./ledger.ts";
 import { acquireLock } from "./lock.ts";
+import {
+  type CheckInMode,
+  chooseCheckInMode,
+  describeCheckInMode,
+  historyAtStart,
+  isSameMode,
+  type LongPollOutcome,
+  longPollFloorMs,
+  longPollMarginMs,
+  outcomeOfFailure,
+  recordOutcome,
+  serverLimitOf,
+} from "./long-poll.ts";
 import { type DaemonState, loadDaemonState, saveDaemonState } from "./state.ts";
 
 const log = logger("daemon");
@@ -52,6 +66,11 @@ class Pause {
 
 /** While the agent holds commands it checks in at least this often, well within their 15-minute lease. */
 const holdingCheckInMs = 5 * 60_000;
+/**
+ * After commands arrive, the next check-in (which names them: the server's acknowledgement of
+ * delivery) goes out this soon, well within the server's acknowledgement window.
+ */
+const acknowledgeAfterMs = 1_000;
 
 export type DaemonOptions = {
   config: RegisteredConfig;
@@ -62,10 +81,13 @@ export type DaemonOptions = {
 
 /**
  * The poll loop: deliver the outbox, check in (naming the commands the agent holds, which extends
- * their leases), queue leased commands and due scans, then wait for the next poll (server-set
- * interval plus jitter, or 5 s in rapid mode). Scans and commands run one at a time in a job queue
- * beside the loop, so a long install never makes the agent look offline. While the server cannot be
- * reached, retries back off exponentially with full jitter, never past 5 minutes.
+ * their leases and acknowledges their delivery), queue leased commands and due scans, then wait for
+ * the next poll (server-set interval plus jitter, or 5 s in rapid mode). Where the server holds long
+ * polls, the check-in itself is the wait: the server answers when a command is queued or the wait is
+ * up, and the next one follows at once (long-poll.ts decides, and falls back to plain polling when
+ * something in between cuts them). Scans and commands run one at a time in a job queue beside the
+ * loop, so a long install never makes the agent look offline. While the server cannot be reached,
+ * retries back off exponentially with full jitter, never past 5 minutes.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const { config, files, signal } = options;
@@ -158,6 +180,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       return running?.kind === "command" && ["install", "rollback"].includes(running.command.type);
     };
     let ranCommand = false;
+    // Asked again after any job (an install may change it), else once per poll interval: with long
+    // polls a check-in goes out every minute or so, and asking dnf or Windows each time costs.
+    let rebootStatus: { at: number; status: Awaited<ReturnType<typeof collectRebootStatus>> } | null = null;
     const jobs = new JobQueue(
       async (job) => {
         if (job.kind === "scan") return scan();
@@ -166,14 +191,38 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       },
       // After commands, check in at once: more may be waiting (a dry run, then its install).
       () => {
+        rebootStatus = null;
         if (ranCommand) pause.wake();
         ranCommand = false;
       },
     );
+    const currentRebootStatus = async () => {
+      if (!rebootStatus || Date.now() - rebootStatus.at >= config.file.pollIntervalSeconds * 1000)
+        rebootStatus = { at: Date.now(), status: await collectRebootStatus(scanners) };
+      return rebootStatus.status;
+    };
+
+    let longPoll = historyAtStart(state.checkInMode, new Date());
+    let mode: CheckInMode | null = null;
+    /** Takes what a check-in showed about long polls; logs and saves the mode when it changes. */
+    const learn = (outcome: LongPollOutcome) => {
+      longPoll = recordOutcome(longPoll, outcome);
+      const next = chooseCheckInMode(longPoll, longPollSettings(config), new Date());
+      if (isSameMode(mode, next)) return next;
+      const line = describeCheckInMode(next, config.file.pollIntervalSeconds);
+      if (next.kind === "fallen-back") log.warn("Check-ins: {mode}", { mode: line });
+      else log.info("Check-ins: {mode}", { mode: line });
+      mode = next;
+      remember({ checkInMode: next });
+      return next;
+    };
 
     let backoffMs = 0;
     while (!signal.aborted) {
       let waitMs: number;
+      const current = chooseCheckInMode(longPoll, longPollSettings(config), new Date());
+      const waitSeconds = current.kind === "long-poll" ? current.waitSeconds : 0;
+      let sentAt = 0;
       try {
         if (Date.now() >= nextScanAt && !jobs.hasScan()) {
           // Not due again until this one finishes and says when.
@@ -181,17 +230,35 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           jobs.add({ kind: "scan" });
         }
         await deliver();
-        const reboot = await collectRebootStatus(scanners);
-        const answer = await connection.call("the check-in", (agent) =>
-          agent.checkIn.mutate({
-            agentVersion,
-            metrics: metrics(),
-            ...reboot,
-            // Queued or running here, or a reboot or update waiting to finish across a restart.
-            runningCommandIds: [...new Set([...jobs.heldCommandIds(), ...heldLifecycleCommandIds(files)])],
-          }),
+        const reboot = await currentRebootStatus();
+        const answer = await connection.call(
+          waitSeconds > 0 ? "the check-in (long poll)" : "the check-in",
+          (agent) => {
+            sentAt = Date.now();
+            return agent.checkIn.mutate(
+              {
+                agentVersion,
+                metrics: metrics(),
+                ...reboot,
+                // Queued or running here, or a reboot or update waiting to finish across a restart.
+                runningCommandIds: [
+                  ...new Set([...jobs.heldCommandIds(), ...heldLifecycleCommandIds(files)]),
+                ],
+                // Only to a server that said it holds long polls: older ones are sent what they know.
+                ...(waitSeconds > 0 ? { waitSeconds } : {}),
+              },
+              // A stop ends a long poll at once instead of after its wait.
+              { signal },
+            );
+          },
+          waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + longPollMarginMs } : {},
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
+        const next = learn({
+          kind: "answered",
+          waitSeconds,
+          serverLimitSeconds: serverLimitOf(answer.longPollSeconds),
+        });
         // A reboot or agent update that finished across a restart reports once the server is reached.
         for (const result of await finishPendingLifecycle({ config, files, connection, agentVersion })) {
           outbox.add({ kind: "reportResult", payload: result });
@@ -202,15 +269,31 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         }
         // A key rotation's statements, taken only when signed by a key this agent already trusts.
         learnServerKeys({ config: config.file, files }, answer.keyStatements);
-        for (const command of answer.commands) takeCommand(command);
+        const tookCommands = answer.commands.filter((command) => takeCommand(command)).length > 0;
         backoffMs = 0;
         const rapid = answer.rapidModeUntil !== null && answer.rapidModeUntil.getTime() > Date.now();
         waitMs = rapid
           ? Math.min(answer.pollIntervalSeconds, rapidPollIntervalSeconds) * 1000
           : answer.pollIntervalSeconds * 1000 + random() * config.file.pollJitterSeconds * 1000;
         if (jobs.heldCommandIds().length > 0) waitMs = Math.min(waitMs, holdingCheckInMs);
+        if (tookCommands) waitMs = Math.min(waitMs, acknowledgeAfterMs);
+        // The next long poll is the wait.
+        if (next.kind === "long-poll") waitMs = longPollFloorMs;
       } catch (error) {
+        if (signal.aborted) break;
         if (!(error instanceof ExitError) || !error.retryable) throw error;
+        const outcome = outcomeOfFailure({
+          waitSeconds,
+          heldMs: sentAt > 0 ? Date.now() - sentAt : 0,
+          interruption: interruptionOf(error),
+          at: new Date(),
+        });
+        if (outcome.kind === "cut")
+          log.warn("A long poll was cut after {seconds} s by {by}", {
+            seconds: outcome.cut.afterSeconds,
+            by: outcome.cut.by,
+          });
+        learn(outcome);
         backoffMs = Math.min(maxBackoffMs, Math.max(firstBackoffMs, backoffMs * 2));
         waitMs = random() * backoffMs;
         remember({ lastError: describeError(error) });
@@ -224,9 +307,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     log.info("Stopping");
     await stopJobs();
 
-    /** Queues a leased command, unless this agent already holds or ran it. */
-    function takeCommand(command: LeasedCommand) {
-      if (jobs.holds(command.id)) return;
+    /**
+     * Queues a leased command, unless this agent already holds or ran it (a command offered again
+     * because its acknowledgement was lost). True when it is new here, queued or refused.
+     */
+    function takeCommand(command: LeasedCommand): boolean {
+      if (jobs.holds(command.id)) return false;
       const seen = ledger.status(command.id);
       if (seen) {
         log.warn("Command {id} was handed out again after it {seen} here: not run twice", {
@@ -241,7 +327,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             "duplicate",
           ),
         });
-        return;
+        return false;
       }
       // Checked on arrival, before it waits its turn: a command that is not the server's, word for
       // word, is refused and never queued.
@@ -253,9 +339,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       if (!verification.ok) {
         outbox.add({ kind: "reportResult", payload: refusedResult(command, verification, new Date()) });
         void deliverSoon();
-        return;
+        return true;
       }
       jobs.add({ kind: "command", command });
+      return true;
     }
 
     /**
@@ -283,6 +370,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   } finally {
     lock.release();
   }
+}
+
+function longPollSettings(config: RegisteredConfig) {
+  return { enabled: config.file.longPoll, maxWaitSeconds: config.file.longPollMaxSeconds };
 }
 
 /** A failed result for a command that was not run (nothing on the host changed). */

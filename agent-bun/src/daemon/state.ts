@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { readFileIfExists, writeFileAtomically } from "../config/files.ts";
+import { checkInModeSchema } from "./long-poll.ts";
 
 /** What the daemon remembers for `--status`. */
 export const daemonStateSchema = z.object({
@@ -7,6 +8,8 @@ export const daemonStateSchema = z.object({
   lastScanReportedAt: z.coerce.date().nullable().default(null),
   lastError: z.string().nullable().default(null),
   rapidModeUntil: z.coerce.date().nullable().default(null),
+  /** Long polls or plain polling, and why (long-poll.ts); an unreadable value is forgotten, not fatal. */
+  checkInMode: checkInModeSchema.nullable().default(null).catch(null),
 });
 export type DaemonState = z.infer<typeof daemonStateSchema>;
 

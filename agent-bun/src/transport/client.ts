@@ -6,11 +6,16 @@ import superjson from "superjson";
 import { type LoadedConfig, type RegisteredConfig, type Registration, saveConfig } from "../config/config.ts";
 import { ExitError, exitCodes } from "../errors.ts";
 import { pinServerKeys } from "../trust/pin-server-keys.ts";
-import { classifyCallError, trpcCode } from "./errors.ts";
+import { classifyCallError, ForeignAnswerError, trpcCode } from "./errors.ts";
 
 const requestTimeoutMs = 60_000;
 
-function createClient(serverUrl: string, token: () => string | null) {
+/**
+ * Each request ends after `timeoutMs`, or sooner when the caller's signal aborts (a daemon stopping
+ * in the middle of a long poll). An answer that is not JSON never came from the API: it fails with its
+ * HTTP status (ForeignAnswerError), which tells a proxy's error page from a server that is down.
+ */
+function createClient(serverUrl: string, token: () => string | null, timeoutMs = requestTimeoutMs) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -20,8 +25,20 @@ function createClient(serverUrl: string, token: () => string | null) {
           const value = token();
           return value ? { authorization: `Bearer ${value}` } : {};
         },
-        fetch: (input, init) =>
-          fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(requestTimeoutMs) }),
+        fetch: async (input, init) => {
+          const request = init as RequestInit | undefined;
+          const timeout = AbortSignal.timeout(timeoutMs);
+          const response = await fetch(input, {
+            ...request,
+            signal: request?.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+          });
+          const contentType = response.headers.get("content-type");
+          if (!contentType?.toLowerCase().includes("json")) {
+            await response.body?.cancel().catch(() => {});
+            throw new ForeignAnswerError(response.status, contentType);
+          }
+          return response;
+        },
       }),
     ],
   });
@@ -76,10 +93,30 @@ const renewAheadMs = 5 * 60_000;
  */
 export class AgentConnection {
   private readonly client: AgentClient;
+  /** Clients for calls that may take longer than usual (long polls), by their timeout. */
+  private readonly slowClients = new Map<number, AgentClient>();
   private renewing: Promise<void> | null = null;
 
   constructor(private readonly config: RegisteredConfig) {
-    this.client = createClient(config.file.serverUrl, () => this.config.file.registration.accessToken);
+    this.client = this.createClient();
+  }
+
+  private createClient(timeoutMs?: number) {
+    return createClient(
+      this.config.file.serverUrl,
+      () => this.config.file.registration.accessToken,
+      timeoutMs,
+    );
+  }
+
+  private clientFor(timeoutMs: number | undefined): AgentClient {
+    if (timeoutMs === undefined || timeoutMs <= requestTimeoutMs) return this.client;
+    let client = this.slowClients.get(timeoutMs);
+    if (!client) {
+      client = this.createClient(timeoutMs);
+      this.slowClients.set(timeoutMs, client);
+    }
+    return client;
   }
 
   get serverUrl() {
@@ -90,18 +127,24 @@ export class AgentConnection {
     return this.config.file.registration.agentId;
   }
 
-  async call<T>(what: string, run: (agent: AgentProcedures) => Promise<T>): Promise<T> {
+  /** `timeoutMs`: for a call the server may hold open longer than the usual 60 s (a long poll). */
+  async call<T>(
+    what: string,
+    run: (agent: AgentProcedures) => Promise<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    const client = this.clientFor(options.timeoutMs);
     if (this.config.file.registration.accessTokenExpiresAt.getTime() - Date.now() < renewAheadMs) {
       await this.renew();
     }
     try {
-      return await run(this.client.agent);
+      return await run(client.agent);
     } catch (error) {
       if (trpcCode(error) !== "UNAUTHORIZED") throw classifyCallError(error, what, this.serverUrl);
     }
     await this.renew();
     try {
-      return await run(this.client.agent);
+      return await run(client.agent);
     } catch (error) {
       throw classifyCallError(error, what, this.serverUrl);
     }
