@@ -51,6 +51,11 @@ const connectionErrorCodes = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  "ECONNABORTED",
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
+  // packages/db's bound on a database that does not answer (the health check's ping).
+  "DATABASE_TIMEOUT",
 ]);
 
 /**

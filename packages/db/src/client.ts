@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { lockDataDirectory } from "./data-dir-lock.ts";
 import { DurableNodeFS, durableStartParams, type LastShutdown, readLastShutdown } from "./durable-node-fs.ts";
+import { pingTimeoutMs, postgresPoolOptions, withinTime } from "./postgres-pool.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -25,7 +26,7 @@ export const pgliteExtensions = { pg_trgm };
 export type DatabaseHandle = {
   db: Database;
   driver: DatabaseDriver;
-  /** Round trip of `select 1` in milliseconds; throws when the database cannot be reached. */
+  /** Round trip of `select 1` in milliseconds; throws when the database cannot be reached or is slower than `pingTimeoutMs`. */
   ping: () => Promise<number>;
   close: () => Promise<void>;
   /**
@@ -49,11 +50,7 @@ export type DatabaseOptions =
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.driver === "postgres") {
-    const client = postgres(options.url, {
-      max: options.maxConnections ?? 10,
-      onnotice: () => {},
-      connection: { application_name: "redflag" },
-    });
+    const client = postgres(options.url, postgresPoolOptions(options.maxConnections ?? 10));
     const db = drizzlePostgres({ client, schema }) as unknown as Database;
     return {
       db,
@@ -119,6 +116,7 @@ function logLines(onLog: (line: string) => void): (text: string) => boolean {
 
 async function timeSelectOne(db: Database): Promise<number> {
   const started = performance.now();
-  await db.execute(sql`select 1`);
+  // Bounded: a health check that hangs is no answer to a load balancer.
+  await withinTime(db.execute(sql`select 1`), "select 1", pingTimeoutMs);
   return performance.now() - started;
 }
