@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { maxUnacknowledgedOffers } from "@redflag/api";
 import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import type { CommandId } from "@redflag/contracts";
 import { commands } from "@redflag/db";
@@ -44,6 +45,8 @@ describe("command leases", () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const answer = await agent.client.agent.checkIn.mutate(checkIn);
       expect(answer.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, attempt]]);
+      // The agent confirms it holds the scan (its next check-in lists it), then goes silent.
+      await agent.client.agent.checkIn.mutate({ ...checkIn, runningCommandIds: [commandId] });
       await expireLeaseOf(commandId);
     }
     const last = await agent.client.agent.checkIn.mutate(checkIn);
@@ -58,6 +61,7 @@ describe("command leases", () => {
     const { admin, agent, update, commandId } = await setUpInstall();
     const first = await agent.client.agent.checkIn.mutate(checkIn);
     expect(first.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, 1]]);
+    await agent.client.agent.checkIn.mutate({ ...checkIn, runningCommandIds: [commandId] });
     await expireLeaseOf(commandId);
     expect((await agent.client.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
     const detail = await admin.client.commands.get.query({ commandId });
@@ -76,6 +80,48 @@ describe("command leases", () => {
     expect(leased.commands.map((command) => command.id)).toEqual([retry.id]);
     const [installing] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
     expect(installing?.status).toBe("installing");
+  });
+
+  test("a delivery never acknowledged is offered again without spending an attempt, install included", async () => {
+    const { admin, agent, commandId } = await setUpInstall();
+    const first = await agent.client.agent.checkIn.mutate(checkIn);
+    expect(first.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, 1]]);
+    const sent = await admin.client.commands.get.query({ commandId });
+    // The short lease of a delivery not yet confirmed: about a minute, not the 15 of a held command.
+    expect(sent.leaseExpiresAt?.getTime()).toBeLessThan(Date.now() + 2 * 60_000);
+    // The answer was lost on the way: the agent never lists the command, and the short lease runs out.
+    await expireLeaseOf(commandId);
+    const again = await agent.client.agent.checkIn.mutate(checkIn);
+    expect(again.commands.map((command) => [command.id, command.attempt])).toEqual([[commandId, 1]]);
+    // Acknowledged by the next check-in listing it: the lease becomes the long one.
+    await agent.client.agent.checkIn.mutate({ ...checkIn, runningCommandIds: [commandId] });
+    const held = await admin.client.commands.get.query({ commandId });
+    expect(held.status).toBe("sent");
+    expect(held.attempt).toBe(1);
+    expect(held.leaseExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000);
+    expect(held.logs.map((log) => log.kind)).toEqual(["leased", "lease_expired", "leased"]);
+    expect(held.logs[1]?.message).toContain("no attempt spent");
+    const [update] = (await admin.client.updates.list.query({ agentId: agent.agentId })).items;
+    expect(update?.status).toBe("installing");
+  });
+
+  test("an agent that never acknowledges spends attempts again after a few offers", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    const { id: commandId } = await admin.client.agents.requestCommand.mutate({
+      agentId: agent.agentId,
+      type: "scan",
+    });
+    const attempts: number[] = [];
+    for (let offer = 0; offer < maxUnacknowledgedOffers + 3; offer++) {
+      const answer = await agent.client.agent.checkIn.mutate(checkIn);
+      attempts.push(...answer.commands.map((command) => command.attempt));
+      await expireLeaseOf(commandId);
+    }
+    expect(attempts).toEqual([...Array(maxUnacknowledgedOffers + 1).fill(1), 2, 3]);
+    expect((await agent.client.agent.checkIn.mutate(checkIn)).commands).toEqual([]);
+    const detail = await admin.client.commands.get.query({ commandId });
+    expect(detail.status).toBe("timed_out");
   });
 
   test("a check-in naming the commands the agent holds extends their leases, and only those", async () => {

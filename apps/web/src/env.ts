@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { defaultRateLimits, type RateLimitConfig, type StartOptions } from "@redflag/api";
+import {
+  defaultLongPollSeconds,
+  defaultRateLimits,
+  type RateLimitConfig,
+  type StartOptions,
+} from "@redflag/api";
+import { maxLongPollSeconds } from "@redflag/contracts";
 import { locateMigrationsFolder } from "@redflag/db";
 import { z } from "zod";
 
@@ -77,6 +83,15 @@ const environmentSchema = z.object({
   REDFLAG_ADMIN_PASSWORD: optionalText,
   REDFLAG_TRUST_PROXY: booleanFlag,
   REDFLAG_MAX_BODY_BYTES: positiveInteger(defaultMaxBodyBytes),
+  /** Longest hold of an agent's long-poll check-in, in seconds; 0 turns long polls off (agents poll). */
+  REDFLAG_LONG_POLL_SECONDS: z.preprocess(
+    (value) => (value === undefined || value === "" ? defaultLongPollSeconds : Number(value)),
+    z
+      .number({ error: "must be a number" })
+      .int({ error: "must be a whole number" })
+      .min(0, { error: "must be 0 (off) or more" })
+      .max(maxLongPollSeconds, { error: `must be at most ${maxLongPollSeconds}` }),
+  ),
   REDFLAG_RATE_LIMIT_MULTIPLIER: z.preprocess(
     (value) => (value === undefined || value === "" ? undefined : Number(value)),
     z
@@ -142,6 +157,7 @@ export function parseServerEnv(
       migrationsFolder,
       rateLimits: scaleRateLimits(defaultRateLimits, environment.REDFLAG_RATE_LIMIT_MULTIPLIER ?? 1),
       trustProxy: environment.REDFLAG_TRUST_PROXY === "true",
+      longPollSeconds: environment.REDFLAG_LONG_POLL_SECONDS,
     },
     durableCommits: environment.REDFLAG_DURABLE_COMMITS === "true",
     shutdownGraceMs: environment.REDFLAG_SHUTDOWN_GRACE_SECONDS * 1000,

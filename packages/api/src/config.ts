@@ -14,6 +14,8 @@ export type ServerConfig = {
   trustProxy: boolean;
   /** Where the agent binaries and their manifest.json are (dist/agents); null or unset: none. */
   agentsDirectory?: string | null;
+  /** Longest hold of a long-poll check-in in seconds (REDFLAG_LONG_POLL_SECONDS); 0 turns long polls off. */
+  longPollSeconds?: number;
 };
 
 /**
@@ -45,10 +47,22 @@ export const agentAccessTokenSeconds = 24 * 60 * 60;
 export const refreshTokenSeconds = 90 * 24 * 60 * 60;
 export const defaultPollIntervalSeconds = 300;
 export const commandLeaseSeconds = 15 * 60;
-/** When a lease taken or extended at `now` runs out. */
+/** When a lease extended at `now` (the agent holds the command) runs out. */
 export function leaseExpiryFrom(now: Date): Date {
   return new Date(now.getTime() + commandLeaseSeconds * 1000);
 }
+/**
+ * A command handed out at `now` is held this long for the agent to confirm it has it (its next
+ * check-in lists it, or it reports on it); unconfirmed, it is offered again without spending an attempt.
+ */
+export const commandAcknowledgementSeconds = 60;
+export function acknowledgementExpiryFrom(now: Date): Date {
+  return new Date(now.getTime() + commandAcknowledgementSeconds * 1000);
+}
+/** Offers that may run out unacknowledged before running out spends attempts again (a broken agent). */
+export const maxUnacknowledgedOffers = 5;
+/** How long a server holds a long-poll check-in by default: under the 60 s idle timeout of common proxies. */
+export const defaultLongPollSeconds = 50;
 export const defaultMaxAttempts = 3;
 /** An agent silent for this many poll intervals shows as offline. */
 export const offlineAfterPollIntervals = 3;

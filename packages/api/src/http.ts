@@ -91,7 +91,12 @@ async function limitBody(request: Request, limit: number): Promise<Request | nul
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new Request(request.url, { method: request.method, headers: request.headers, body });
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body,
+    signal: request.signal,
+  });
 }
 
 /**
@@ -136,5 +141,6 @@ function requestInfoOf(request: Request, trustProxy: boolean): RequestInfo {
     cookie: request.headers.get("cookie"),
     origin: request.headers.get("origin"),
     host: (trustProxy ? request.headers.get("x-forwarded-host") : null) ?? request.headers.get("host"),
+    signal: request.signal,
   };
 }

@@ -2,6 +2,8 @@ import { createDatabase, type DatabaseHandle, type DatabaseOptions, migrate } fr
 import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
+import { CommandWakeups } from "./services/agents/command-wakeups.ts";
+import { HeartbeatWriter } from "./services/agents/heartbeats.ts";
 import { expireLeases } from "./services/commands/expire-leases.ts";
 import { deleteExpiredRateLimits } from "./services/rate-limits/delete-expired-rate-limits.ts";
 import { sweepRetention } from "./services/retention/sweep-retention.ts";
@@ -29,6 +31,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
   const handle = "db" in options.database ? options.database : await createDatabase(options.database);
   let secret: string;
   let signingKeys: SigningKeys;
+  let wakeups: CommandWakeups;
   try {
     await migrate(handle.db, options.config.migrationsFolder);
     secret = options.config.secret ?? (await ensureServerSecret(handle.db));
@@ -36,6 +39,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     if (options.initialAdmin && !(await hasAnyAdmin(handle.db))) {
       await createUser(handle.db, { actor: systemActor, ...options.initialAdmin, role: "admin" });
     }
+    wakeups = await CommandWakeups.start(handle);
   } catch (error) {
     // Leave nothing open (PGlite allows one opener of a data directory), so a retry can start cleanly.
     if (ownsHandle) await handle.close().catch(() => {});
@@ -72,9 +76,12 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     config: { ...options.config, secret },
     sessions,
     signingKeys,
+    wakeups,
+    heartbeats: new HeartbeatWriter(handle.db),
     startedAt: new Date(),
     async stop() {
       if (sweeper) clearInterval(sweeper);
+      await wakeups.stop();
       if (ownsHandle) await handle.close();
     },
   };

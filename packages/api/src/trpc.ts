@@ -10,6 +10,8 @@ import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 import { internalErrorMessage, toClientError } from "./errors.ts";
+import type { CommandWakeups } from "./services/agents/command-wakeups.ts";
+import type { HeartbeatWriter } from "./services/agents/heartbeats.ts";
 import type { SigningKeys } from "./services/signing/signing-keys.ts";
 
 /** Everything built once at server start and shared by all requests. */
@@ -21,6 +23,10 @@ export type ApiDependencies = {
   sessions: { secure: AdminSessions; plain: AdminSessions };
   /** The Ed25519 keys that sign commands and the agent downloads. */
   signingKeys: SigningKeys;
+  /** Wakes long-poll check-ins when a command for their agent is queued. */
+  wakeups: CommandWakeups;
+  /** Agents' heartbeats, written by group commit. */
+  heartbeats: HeartbeatWriter;
   startedAt: Date;
 };
 
@@ -31,6 +37,8 @@ export type RequestInfo = {
   cookie: string | null;
   origin: string | null;
   host: string | null;
+  /** Aborted when the client goes away (a long poll stops waiting then); absent for in-process calls. */
+  signal?: AbortSignal | null;
 };
 
 export type Context = ApiDependencies & {

@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { lockDataDirectory } from "./data-dir-lock.ts";
 import { DurableNodeFS, durableStartParams, type LastShutdown, readLastShutdown } from "./durable-node-fs.ts";
+import { listenResiliently } from "./postgres-listener.ts";
 import { pingTimeoutMs, postgresPoolOptions, withinTime } from "./postgres-pool.ts";
 import * as schema from "./schema/index.ts";
 
@@ -29,6 +30,16 @@ export type DatabaseHandle = {
   /** Round trip of `select 1` in milliseconds; throws when the database cannot be reached or is slower than `pingTimeoutMs`. */
   ping: () => Promise<number>;
   close: () => Promise<void>;
+  /**
+   * Subscribes to NOTIFY on `channel` (a plain identifier). `onNotify` gets each payload; `onListen`
+   * runs each time the subscription is (re)established — after a lost connection, notifications sent
+   * meanwhile are gone, so a subscriber re-checks what it waits for. Resolves to the unsubscribe.
+   */
+  listen: (
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen?: () => void,
+  ) => Promise<() => Promise<void>>;
   /**
    * Embedded database in a data directory only: how its previous user left it. "crash" means
    * PostgreSQL replays its write-ahead log at this start (kill -9, power loss, no clean close).
@@ -57,13 +68,20 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       driver: "postgres",
       ping: () => timeSelectOne(db),
       close: () => client.end({ timeout: 5 }),
+      listen: (channel, onNotify, onListen) => listenResiliently(options.url, channel, onNotify, onListen),
     };
   }
   if ("instance" in options) {
     const client = options.instance;
     await client.waitReady;
     const db = drizzlePglite({ client, schema }) as unknown as Database;
-    return { db, driver: "pglite", ping: () => timeSelectOne(db), close: () => client.close() };
+    return {
+      db,
+      driver: "pglite",
+      ping: () => timeSelectOne(db),
+      close: () => client.close(),
+      listen: (channel, onNotify, onListen) => listenPglite(client, channel, onNotify, onListen),
+    };
   }
   return openDataDirectory(options);
 }
@@ -94,6 +112,7 @@ async function openDataDirectory(
       driver: "pglite",
       lastShutdown,
       ping: () => timeSelectOne(db),
+      listen: (channel, onNotify, onListen) => listenPglite(opened, channel, onNotify, onListen),
       // Postgres writes a shutdown checkpoint, so the next start needs no recovery; then the directory is free.
       close: () => {
         closing ??= (opened.closed ? Promise.resolve() : opened.close()).finally(lock.release);
@@ -105,6 +124,18 @@ async function openDataDirectory(
     lock.release();
     throw error;
   }
+}
+
+/** The embedded database lives in this process: its subscription is never lost, so it is listened once. */
+async function listenPglite(
+  client: PGlite,
+  channel: string,
+  onNotify: (payload: string) => void,
+  onListen?: () => void,
+): Promise<() => Promise<void>> {
+  const unsubscribe = await client.listen(channel, onNotify);
+  onListen?.();
+  return unsubscribe;
 }
 
 function logLines(onLog: (line: string) => void): (text: string) => boolean {

@@ -12,6 +12,7 @@ import {
   reportScanInput,
   reportScanOutput,
 } from "@redflag/contracts";
+import { defaultLongPollSeconds } from "../config.ts";
 import { checkInAgent } from "../services/agents/check-in-agent.ts";
 import { registerAgent } from "../services/agents/register-agent.ts";
 import { renewAgentTokens } from "../services/agents/renew-agent-tokens.ts";
@@ -56,15 +57,21 @@ export const agentRouter = {
   checkIn: agentHeartbeatProcedure
     .input(checkInInput)
     .output(checkInOutput)
-    .mutation(async ({ ctx, input }) =>
-      checkInAgent(ctx.db, {
+    .mutation(async ({ ctx, input }) => {
+      const longPollSeconds = ctx.config.longPollSeconds ?? defaultLongPollSeconds;
+      return checkInAgent(ctx.db, {
         agentId: ctx.agentId,
         tokenGeneration: ctx.agentTokenGeneration,
         ...input,
+        waitSeconds: Math.min(input.waitSeconds, longPollSeconds),
+        longPollSeconds,
         agentsDirectory: ctx.config.agentsDirectory,
         keys: await ctx.signingKeys.current(),
-      }),
-    ),
+        heartbeats: ctx.heartbeats,
+        wakeups: ctx.wakeups,
+        signal: ctx.request.signal,
+      });
+    }),
   reportScan: agentProcedure
     .input(reportScanInput)
     .output(reportScanOutput)

@@ -26,6 +26,14 @@ export const commands = pgTable(
     attempt: integer("attempt").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
+    /**
+     * When the agent confirmed it holds the leased command (listed it at a check-in, or reported on it).
+     * Until then the lease is short, and running out of it offers the command again without spending
+     * an attempt: the answer that carried it may have been lost on the way.
+     */
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true, mode: "date" }),
+    /** Offers that ran out unacknowledged; past a few, running out spends attempts again. */
+    unacknowledgedOffers: integer("unacknowledged_offers").notNull().default(0),
     retryOf: text("retry_of").$type<CommandId>(),
     createdBy: text("created_by").$type<UserId>(),
     progressPercent: real("progress_percent"),

@@ -1,15 +1,47 @@
 import { type AgentId, isOnceOnlyCommand, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
+import { commandAcknowledgementSeconds, maxUnacknowledgedOffers } from "../../config.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /**
- * Takes back commands whose lease ran out: back to `pending` for another attempt, or `timed_out`
- * after the last one (and their updates `failed`). Limited to one agent when `agentId` is given.
+ * Takes back commands whose lease ran out. One never acknowledged by its agent (the answer carrying it
+ * was lost) goes back to `pending` with its attempt given back, to be offered again; otherwise back to
+ * `pending` for another attempt, or `timed_out` after the last one (and its updates `failed`).
+ * Limited to one agent when `agentId` is given.
  */
 export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId?: AgentId; now?: Date }) {
   const now = options.now ?? new Date();
+  const reoffered = await tx
+    .update(commands)
+    .set({
+      status: "pending",
+      leaseExpiresAt: null,
+      attempt: sql`${commands.attempt} - 1`,
+      unacknowledgedOffers: sql`${commands.unacknowledgedOffers} + 1`,
+    })
+    .where(
+      and(
+        eq(commands.status, "sent"),
+        isNull(commands.acknowledgedAt),
+        lt(commands.leaseExpiresAt, now),
+        lt(commands.unacknowledgedOffers, maxUnacknowledgedOffers),
+        options.agentId ? eq(commands.agentId, options.agentId) : undefined,
+      ),
+    )
+    .returning({ id: commands.id, attempt: commands.attempt });
+  if (reoffered.length > 0) {
+    await tx.insert(commandLogs).values(
+      reoffered.map((command) => ({
+        id: newId("commandLog"),
+        commandId: command.id,
+        attempt: command.attempt + 1,
+        kind: "lease_expired" as const,
+        message: `The agent did not confirm it received the command within ${commandAcknowledgementSeconds} s (the answer may have been lost): offered again, no attempt spent`,
+      })),
+    );
+  }
   const expired = await tx
     .update(commands)
     .set({
@@ -25,7 +57,7 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
       ),
     )
     .returning({ id: commands.id, status: commands.status, attempt: commands.attempt, type: commands.type });
-  if (expired.length === 0) return { expired: 0 };
+  if (expired.length === 0) return { expired: reoffered.length };
   await tx.insert(commandLogs).values(
     expired.map((command) => ({
       id: newId("commandLog"),
@@ -48,5 +80,5 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
       .where(and(inArray(updates.lastCommandId, timedOut), eq(updates.status, "installing")));
     await transitionUpdates(tx, { actor: systemActor, rows, status: "failed", reason: "command timed out" });
   }
-  return { expired: expired.length };
+  return { expired: expired.length + reoffered.length };
 }

@@ -1,7 +1,7 @@
 import { type AgentId, commandTargetSchema, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { leaseExpiryFrom } from "../../config.ts";
+import { acknowledgementExpiryFrom } from "../../config.ts";
 import type { KeyRing } from "../signing/key-ring.ts";
 import { signCommand } from "../signing/sign-command.ts";
 
@@ -9,13 +9,15 @@ const targetsSchema = commandTargetSchema.array();
 
 /**
  * Hands an agent its pending commands. `FOR UPDATE SKIP LOCKED` lets concurrent check-ins (from
- * several server instances, or a duplicated agent) never lease one command twice.
+ * several server instances, or a duplicated agent) never lease one command twice. The lease is short
+ * until the agent acknowledges it (check-in-agent.ts, report-progress.ts): an answer lost on the way
+ * (the server killed mid-reply, a proxy cutting it) costs a minute and no attempt, not a long lease.
  */
 export async function leaseCommands(
   tx: DatabaseOrTransaction,
   options: { agentId: AgentId; now: Date; limit?: number; keys: KeyRing },
 ) {
-  const leaseExpiresAt = leaseExpiryFrom(options.now);
+  const leaseExpiresAt = acknowledgementExpiryFrom(options.now);
   const candidates = tx
     .select({ id: commands.id })
     .from(commands)
@@ -29,6 +31,7 @@ export async function leaseCommands(
       status: "sent",
       attempt: sql`${commands.attempt} + 1`,
       leaseExpiresAt,
+      acknowledgedAt: null,
       sentAt: options.now,
     })
     .where(inArray(commands.id, candidates))

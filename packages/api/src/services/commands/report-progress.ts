@@ -27,6 +27,7 @@ export async function reportProgress(
       .set({
         status: "running",
         startedAt: command.startedAt ?? now,
+        acknowledgedAt: command.acknowledgedAt ?? now,
         progressPercent: options.percent,
         progressMessage: options.message,
         leaseExpiresAt,
