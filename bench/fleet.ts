@@ -114,6 +114,7 @@ try {
 
   const runStart = recorder.now();
   const runEndAt = runStart + settings.seconds * 1000;
+  const handoutHoldMs = 15_000;
   const running = agents.map((agent) => agent.run());
 
   // The admin: scans asked of a few agents at a time, their updates approved and installed.
@@ -150,11 +151,21 @@ try {
   })();
 
   const problems: string[] = [];
+  /** Waits until the last fault's agents have all checked in again (or its recovery time ran out). */
+  const recovered = async () => {
+    const last = faults.at(-1)?.window;
+    if (!last) return runStart;
+    while (last.roundAt === null && recorder.now() - last.startedAt < settings.recoverySeconds * 1000) {
+      await Bun.sleep(200);
+    }
+    return last.roundAt ?? recorder.now();
+  };
   for (const fault of settings.faults) {
-    const at = runStart + fault.atSeconds * 1000;
+    // Each window apart from the last, so its errors and recovery are its own.
+    const at = Math.max(runStart + fault.atSeconds * 1000, (await recovered()) + 5000);
     if (fault.kind === "server-kill-during-handout") {
-      // Updates pile up for a few seconds so the kill meets a large hand-out.
-      await Bun.sleep(Math.max(0, at - 8000 - recorder.now()));
+      // Installs wait while the scans asked meanwhile find updates: the kill meets a large hand-out.
+      await Bun.sleep(Math.max(0, at - handoutHoldMs - recorder.now()));
       holdInstalls = true;
     }
     await Bun.sleep(Math.max(0, at - recorder.now()));
@@ -173,7 +184,7 @@ try {
       `${injected.window.name}: injected at ${((injected.window.startedAt - runStart) / 1000).toFixed(1)} s`,
     );
   }
-  await Bun.sleep(Math.max(0, runEndAt - recorder.now()));
+  await Bun.sleep(Math.max(0, Math.max(runEndAt, (await recovered()) + 10_000) - recorder.now()));
   const runEnd = recorder.now();
   driving = false;
   await driver;
@@ -200,6 +211,12 @@ try {
   stopController.abort();
   await Promise.all(running);
 
+  if (settings.recordsPath) {
+    await Bun.write(
+      settings.recordsPath,
+      `${recorder.requests.map((request) => JSON.stringify(request)).join("\n")}\n`,
+    );
+  }
   printFigures({ recorder, faults, runStart, runEnd, graceMs: settings.graceSeconds * 1000 });
   const executions = [...ledger.byCommand.values()].reduce((total, runs) => total + runs.length, 0);
   console.log(

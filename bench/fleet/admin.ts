@@ -57,14 +57,19 @@ export class FleetAdmin {
   /** Queues a scan on each agent; returns how many were queued. */
   async requestScans(agentIds: string[]): Promise<number> {
     let queued = 0;
-    for (const agentId of agentIds) {
-      try {
-        await this.client.agents.requestCommand.mutate({ agentId, type: "scan" });
-        queued++;
-      } catch {
-        this.failedCalls++;
-      }
-    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let index = next++; index < agentIds.length; index = next++) {
+          try {
+            await this.client.agents.requestCommand.mutate({ agentId: agentIds[index] ?? "", type: "scan" });
+            queued++;
+          } catch {
+            this.failedCalls++;
+          }
+        }
+      }),
+    );
     return queued;
   }
 

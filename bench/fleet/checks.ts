@@ -93,8 +93,7 @@ export async function checkRun(options: {
       request.startedAt >= options.runStart &&
       typeof request.outcome === "number" &&
       request.outcome >= 500 &&
-      !recorder.inWindow(request.startedAt, graceMs) &&
-      !recorder.inWindow(request.endedAt, graceMs),
+      !recorder.touchesWindow(request, graceMs),
   );
   if (serverErrors.length > 0) {
     violations.push(

@@ -47,18 +47,19 @@ export async function injectFault(fault: PlannedFault, tools: FaultTools): Promi
 }
 
 /**
- * Queues a batch of installs (the updates that piled up while the driver held back), waits until the
- * first of them is leased in the database, and kills the server then: check-ins in flight at that
- * moment may have committed their lease and never carried the answer back.
+ * Queues a batch of installs (the updates that piled up while the driver held back), waits until a
+ * fifth of them are leased in the database, and kills the server then, in the middle of the hand-out:
+ * check-ins in flight at that moment may have committed their lease and never carried the answer back.
  */
 async function killDuringHandout(tools: FaultTools): Promise<InjectedFault> {
   const { recorder, observer, server } = tools;
   const batch = await tools.admin.approveAndInstall(100_000);
   const deadline = performance.now() + 30_000;
   let leased = 0;
+  const enough = Math.max(1, Math.floor(batch.length / 5));
   while (batch.length > 0 && performance.now() < deadline) {
     leased = await observer.leasedCount(batch).catch(() => 0);
-    if (leased > 0) break;
+    if (leased >= enough) break;
     await Bun.sleep(5);
   }
   const window = recorder.openWindow("server kill -9 while handing out commands");

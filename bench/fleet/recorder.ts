@@ -53,11 +53,16 @@ export class Recorder {
     return window;
   }
 
-  /** Whether `at` falls in a fault window, counting until the round of check-ins completed and the grace after. */
-  inWindow(at: number, graceMs: number): boolean {
-    return this.windows.some(
-      (window) => at >= window.startedAt && at <= windowEnd(window, graceMs, this.now()),
-    );
+  /**
+   * Whether a request started or ended in a fault window (which lasts until the round of check-ins
+   * completed and the grace after the failed part was back).
+   */
+  touchesWindow(request: RequestRecord, graceMs: number): boolean {
+    const now = this.now();
+    return this.windows.some((window) => {
+      const end = windowEnd(window, graceMs, now);
+      return request.endedAt >= window.startedAt && request.startedAt <= end;
+    });
   }
 }
 

@@ -25,7 +25,7 @@ export function printFigures(options: {
   const inRun = recorder.requests.filter(
     (request) => request.startedAt >= runStart && request.startedAt < runEnd,
   );
-  const outside = inRun.filter((request) => !recorder.inWindow(request.startedAt, graceMs));
+  const outside = inRun.filter((request) => !recorder.touchesWindow(request, graceMs));
   const checkIns = outside.filter((request) => request.procedure === "agent.checkIn");
   const succeeded = checkIns.filter((request) => request.outcome === 200);
   let windowMs = 0;

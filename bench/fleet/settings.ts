@@ -19,6 +19,8 @@ export type FleetSettings = {
   /** A fault not recovered from (every agent checked in again) within this is a violation. */
   recoverySeconds: number;
   faults: PlannedFault[];
+  /** BENCH_FLEET_RECORDS: where to write every request as JSON lines, for looking into a run. */
+  recordsPath: string | null;
   postgresUrl: string;
   postgresData: string;
   postgresBin: string;
@@ -72,6 +74,7 @@ export function readSettings(argv: string[]): FleetSettings {
     drainSeconds: positive("BENCH_FLEET_DRAIN_SECONDS", acknowledgementSeconds + 45),
     recoverySeconds: positive("BENCH_FLEET_RECOVERY_SECONDS", 60),
     faults,
+    recordsPath: process.env.BENCH_FLEET_RECORDS || null,
     postgresUrl,
     postgresData,
     postgresBin,
