@@ -1,16 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PackageType, ScanItem, ScannerReport } from "@redflag/contracts";
-import { mergeAptOutputs } from "../../src/package-managers/apt/scanner.ts";
+import { readArchives } from "../../src/package-managers/apt/release-files.ts";
+import { aptScanItems } from "../../src/package-managers/apt/scanner.ts";
 import type { LastScan } from "../../src/scan.ts";
 
 const aptFixtures = join(import.meta.dir, "../package-managers/apt/fixtures");
 
 /** The 119 updates `apt` offered on a real Debian 12 host (74 of them security updates). */
 export function bookwormItems(): ScanItem[] {
-  return mergeAptOutputs(
+  return aptScanItems(
     readFileSync(join(aptFixtures, "apt-list-upgradable.bookworm.txt"), "utf8"),
-    readFileSync(join(aptFixtures, "apt-get-s-dist-upgrade.bookworm.txt"), "utf8"),
+    readArchives(join(aptFixtures, "lists.bookworm")),
   );
 }
 

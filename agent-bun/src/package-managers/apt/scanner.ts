@@ -2,15 +2,15 @@ import type { ScanItem, Severity } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
 import type { Scanner } from "../package-manager.ts";
-import {
-  isSecurityOrigin,
-  isSecuritySuite,
-  type Origin,
-  parseSimulation,
-  parseUpgradableList,
-  type SimulatedAction,
-} from "./parse.ts";
+import { isSecurityOrigin, isSecuritySuite, type Origin, parseUpgradableList } from "./parse.ts";
 import { aptRebootStatus } from "./reboot-required.ts";
+import {
+  type Archive,
+  aptListsDirectoryArgv,
+  originsOfSuites,
+  parseListsDirectory,
+  readArchives,
+} from "./release-files.ts";
 import { type AptSettings, aptFailure, aptSettings, runApt } from "./run.ts";
 
 export function createAptScanner(config: ConfigFile): Scanner {
@@ -23,30 +23,43 @@ export function createAptScanner(config: ConfigFile): Scanner {
   };
 }
 
-/** The commands a scan runs, in order (the benchmark runs the same ones bare). */
+/**
+ * The commands a scan runs: update, then the listing, and apt's lists directory asked for alongside
+ * update (the benchmark runs update and list bare). No `apt-get -s dist-upgrade` simulation: the
+ * labels it added come from the Release files (release-files.ts), and what an install would pull in
+ * or remove is the dry run's business.
+ */
 export const aptScanCommands = {
   update: ["apt-get", "update", "-q", "-o", "APT::Update::Error-Mode=any"],
   list: ["apt", "list", "--upgradable"],
-  simulate: ["apt-get", "-s", "-q", "dist-upgrade"],
+  listsDirectory: aptListsDirectoryArgv,
 };
 
 export async function scanApt(settings: AptSettings): Promise<ScanItem[]> {
-  const update = await runApt(settings, aptScanCommands.update);
-  if (update.exitCode !== 0) throw aptFailure(update, "apt-get update");
-  const [list, simulation] = await Promise.all([
-    runApt(settings, aptScanCommands.list),
-    runApt(settings, aptScanCommands.simulate),
+  const [update, lists] = await Promise.all([
+    runApt(settings, aptScanCommands.update),
+    runApt(settings, aptScanCommands.listsDirectory),
   ]);
+  if (update.exitCode !== 0) throw aptFailure(update, "apt-get update");
+  if (lists.exitCode !== 0) throw aptFailure(lists, "apt-config shell");
+  const listsDirectory = parseListsDirectory(lists.stdout);
+  if (!listsDirectory) {
+    throw new AgentError(`unexpected output: ${lists.stdout.trim().slice(0, 200)}`, {
+      source: "apt",
+      kind: "unrecognized",
+      operation: "apt-config shell",
+    });
+  }
+  const list = await runApt(settings, aptScanCommands.list);
   if (list.exitCode !== 0) throw aptFailure(list, "apt list --upgradable");
-  if (simulation.exitCode !== 0) throw aptFailure(simulation, "apt-get -s dist-upgrade");
-  return mergeAptOutputs(list.stdout, simulation.stdout);
+  return aptScanItems(list.stdout, readArchives(listsDirectory));
 }
 
 /**
- * `apt list --upgradable` names every upgradable package and the suites of its candidate;
- * the simulation adds each archive's label (`Debian-Security`) and what dist-upgrade would do.
+ * `apt list --upgradable` names every upgradable package and the suites of its candidate; the
+ * archives (Release files) add each suite's label (`Debian-Security`) and release.
  */
-export function mergeAptOutputs(listOutput: string, simulationOutput: string): ScanItem[] {
+export function aptScanItems(listOutput: string, archives: Archive[]): ScanItem[] {
   const list = parseUpgradableList(listOutput);
   if (list.problems.length > 0) {
     throw new AgentError(
@@ -57,17 +70,11 @@ export function mergeAptOutputs(listOutput: string, simulationOutput: string): S
       { source: "apt", kind: "unrecognized", operation: "apt list --upgradable" },
     );
   }
-  const simulated = new Map<string, Extract<SimulatedAction, { origins: Origin[] }>>();
-  for (const action of parseSimulation(simulationOutput).actions) {
-    if (action.action !== "remove") simulated.set(action.packageName, action);
-  }
   return list.items.map((line) => {
-    const simulation = simulated.get(line.packageName);
-    const origins = simulation && simulation.newVersion === line.availableVersion ? simulation.origins : [];
+    const origins = originsOfSuites(line.suites, archives);
     const security = line.suites.some(isSecuritySuite) || origins.some(isSecurityOrigin);
     const severity: Severity = security ? "important" : "low";
-    const source =
-      origins.length > 0 ? origins.map(describeOrigin).join(", ") : line.suites.join(",") || null;
+    const source = origins.map(describeOrigin).join(", ") || null;
     return {
       packageName: line.packageName,
       target: "",
@@ -78,12 +85,7 @@ export function mergeAptOutputs(listOutput: string, simulationOutput: string): S
       cves: [],
       source: source ? source.slice(0, 256) : null,
       sizeBytes: null,
-      metadata: {
-        architecture: line.architecture,
-        suites: line.suites,
-        // Held back: dist-upgrade would not take it as things are (new dependencies, conflicts).
-        heldBack: simulation === undefined,
-      },
+      metadata: { architecture: line.architecture, suites: line.suites },
     };
   });
 }

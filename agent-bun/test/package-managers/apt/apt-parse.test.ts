@@ -9,7 +9,14 @@ import {
   parseUpgradableList,
 } from "../../../src/package-managers/apt/parse.ts";
 import { parsePolicy } from "../../../src/package-managers/apt/policy.ts";
-import { mergeAptOutputs } from "../../../src/package-managers/apt/scanner.ts";
+import {
+  type Archive,
+  originsOfSuites,
+  parseListsDirectory,
+  parseReleaseHeader,
+  readArchives,
+} from "../../../src/package-managers/apt/release-files.ts";
+import { aptScanItems } from "../../../src/package-managers/apt/scanner.ts";
 
 const fixtures = join(import.meta.dir, "fixtures");
 /** Recorded on a Debian 12 host against the real archive (bookworm is oldstable there). */
@@ -18,6 +25,20 @@ const bookwormSimulation = readFileSync(join(fixtures, "apt-get-s-dist-upgrade.b
 /** Recorded from the isolated apt root the tests build (names with `+` and `.`, epochs, `~`). */
 const sandboxList = readFileSync(join(fixtures, "apt-list-upgradable.sandbox.txt"), "utf8");
 const sandboxSimulation = readFileSync(join(fixtures, "apt-get-s-dist-upgrade.sandbox.txt"), "utf8");
+/** The InRelease headers of the same host's lists directory (deb.debian.org bookworm, -updates, -security). */
+const bookwormArchives = readArchives(join(fixtures, "lists.bookworm"));
+/** The test repository's two flat archives, as apt-ftparchive writes their Release files. */
+const sandboxArchives: Archive[] = [
+  { origin: "RedFlag", label: "RedFlag Test", suite: "stable", codename: "", version: "" },
+  { origin: "Debian", label: "Debian-Security", suite: "oldstable-security", codename: "", version: "" },
+];
+const archive = (suite: string, label: string, version = ""): Archive => ({
+  origin: "",
+  label,
+  suite,
+  codename: "",
+  version,
+});
 
 describe("apt list --upgradable", () => {
   test("every line of a real Debian 12 host parses, versions kept exactly", () => {
@@ -124,7 +145,7 @@ describe("apt-get -s simulation", () => {
 
 describe("security and severity", () => {
   test("a real host: security exactly where the candidate's suite or archive is a security one", () => {
-    const items = mergeAptOutputs(bookwormList, bookwormSimulation);
+    const items = aptScanItems(bookwormList, bookwormArchives);
     const expectedSecurity = bookwormList
       .split("\n")
       .filter((line) => /^\S+\/\S*-security[ ,]/.test(line))
@@ -148,23 +169,120 @@ describe("security and severity", () => {
     });
   });
 
-  test("security from the Debian-Security label alone, never from the package name", () => {
-    const items = mergeAptOutputs(
-      "Listing...\nopenssl-security-tools/stable 1.1 all [upgradable from: 1.0]\nlibfoo/stable 2.1 all [upgradable from: 2.0]\n",
-      "Inst openssl-security-tools [1.0] (1.1 Local:stable [all])\nInst libfoo [2.0] (2.1 Debian-Security:12/stable [all])\n",
+  test("a real host: the origins from its Release files are those its dist-upgrade simulation printed, package for package", () => {
+    const simulated = new Map(
+      parseSimulation(bookwormSimulation).actions.flatMap((action) =>
+        action.action === "remove"
+          ? []
+          : [
+              [
+                action.packageName,
+                action.origins
+                  .map((origin) => `${origin.label}:${origin.release}/${origin.suite}`)
+                  .join(", "),
+              ] as const,
+            ],
+      ),
     );
-    expect(items.map((item) => [item.packageName, item.security])).toEqual([
-      ["openssl-security-tools", false],
-      ["libfoo", true],
+    const items = aptScanItems(bookwormList, bookwormArchives);
+    expect(items.length).toBe(simulated.size);
+    for (const item of items)
+      expect([item.packageName, item.source]).toEqual([
+        item.packageName,
+        simulated.get(item.packageName) ?? "missing",
+      ]);
+  });
+
+  test("security from the Debian-Security label alone, never from the package name", () => {
+    const items = aptScanItems(
+      "Listing...\nopenssl-security-tools/local 1.1 all [upgradable from: 1.0]\nlibfoo/stable 2.1 all [upgradable from: 2.0]\n",
+      [archive("local", "Local"), archive("stable", "Debian-Security", "12")],
+    );
+    expect(items.map((item) => [item.packageName, item.security, item.source])).toEqual([
+      ["openssl-security-tools", false, "Local:local"],
+      ["libfoo", true, "Debian-Security:12/stable"],
     ]);
   });
 
-  test("the test repository: oldstable-security suite with label Debian-Security", () => {
-    const items = mergeAptOutputs(sandboxList, sandboxSimulation);
+  test("a suite two archives share with different labels keeps its bare name: no label is guessed", () => {
+    const archives = [archive("stable", "Local"), archive("stable", "Debian-Security", "12")];
+    expect(originsOfSuites(["stable"], archives)).toEqual([{ label: "", release: "", suite: "stable" }]);
+    const [item] = aptScanItems("libfoo/stable 2.1 all [upgradable from: 2.0]\n", archives);
+    expect(item).toMatchObject({ security: false, severity: "low", source: "stable" });
+    // The same archive listed twice (two mirrors of one suite) is still one.
+    expect(
+      originsOfSuites(["stable"], [archive("stable", "Debian", "12.1"), archive("stable", "Debian", "12.1")]),
+    ).toEqual([{ label: "Debian", release: "12.1", suite: "stable" }]);
+  });
+
+  test("a suite no Release file names keeps its bare name; a -security suite is security without any", () => {
+    const items = aptScanItems(sandboxList, []);
+    expect(items.map((item) => [item.packageName, item.security, item.source])).toEqual([
+      ["rf-lib++2.0", false, "stable"],
+      ["rf-secure.tools", true, "oldstable-security"],
+    ]);
+  });
+
+  test("the test repository: oldstable-security suite with label Debian-Security, as the simulation printed it", () => {
+    const items = aptScanItems(sandboxList, sandboxArchives);
     expect(items.map((item) => [item.packageName, item.security, item.severity, item.source])).toEqual([
       ["rf-lib++2.0", false, "low", "RedFlag Test:stable"],
       ["rf-secure.tools", true, "important", "Debian-Security:oldstable-security"],
     ]);
+    expect(sandboxSimulation).toContain("(1:1.1~rc1-1 RedFlag Test:stable [all])");
+    expect(sandboxSimulation).toContain("(2.0-1+deb12u1 Debian-Security:oldstable-security [all])");
+  });
+
+  test("metadata: architecture and suites; whether dist-upgrade would hold it back is the dry run's to say", () => {
+    const [item] = aptScanItems(sandboxList, sandboxArchives);
+    expect(item?.metadata).toEqual({ architecture: "all", suites: ["stable"] });
+  });
+});
+
+describe("Release files", () => {
+  test("the clear-signed InRelease of a real archive", () => {
+    expect(bookwormArchives.sort((a, b) => a.suite.localeCompare(b.suite))).toEqual([
+      { origin: "Debian", label: "Debian", suite: "oldstable", codename: "bookworm", version: "12.15" },
+      {
+        origin: "Debian",
+        label: "Debian-Security",
+        suite: "oldstable-security",
+        codename: "bookworm-security",
+        version: "12",
+      },
+      {
+        origin: "Debian",
+        label: "Debian",
+        suite: "oldstable-updates",
+        codename: "bookworm-updates",
+        version: "12-updates",
+      },
+    ]);
+  });
+
+  test("a flat repository's Release; files without a Suite or not Release-shaped are none", () => {
+    expect(
+      parseReleaseHeader(
+        "Date: Tue, 01 Dec 2026 03:55:39 +0000\nLabel: Debian-Security\nOrigin: Debian\nSuite: bookworm-security\nMD5Sum:\n a 1 Packages\n",
+      ),
+    ).toEqual({
+      origin: "Debian",
+      label: "Debian-Security",
+      suite: "bookworm-security",
+      codename: "",
+      version: "",
+    });
+    expect(parseReleaseHeader("Label: x\nOrigin: y\n")).toBeNull();
+    expect(parseReleaseHeader("\u0000\u0001binary junk")).toBeNull();
+    expect(parseReleaseHeader("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256")).toBeNull();
+    expect(readArchives(join(fixtures, "no-such-directory"))).toEqual([]);
+  });
+
+  test("the lists directory from apt-config shell, quotes and all", () => {
+    expect(parseListsDirectory("LISTS='/var/lib/apt/lists/'\n")).toBe("/var/lib/apt/lists/");
+    expect(parseListsDirectory("LISTS='/tmp/it'\\''s/lists/'\n")).toBe("/tmp/it's/lists/");
+    expect(parseListsDirectory("")).toBeNull();
+    expect(parseListsDirectory("LISTS='relative/lists/'")).toBeNull();
   });
 });
 

@@ -6,7 +6,7 @@ import { configFileSchema } from "../../../src/config/config.ts";
 import { AgentError } from "../../../src/errors.ts";
 import { createAptInstaller } from "../../../src/package-managers/apt/installer.ts";
 import { createAptScanner } from "../../../src/package-managers/apt/scanner.ts";
-import { AptSandbox } from "./apt-sandbox.ts";
+import { AptSandbox, run } from "./apt-sandbox.ts";
 
 // Builds packages and repositories with the real tools: more than a hook's default 5 s on a busy machine.
 const setUpTimeout = 180_000;
@@ -84,6 +84,43 @@ describe("the APT scanner on an isolated root", () => {
       ["rf-lib++2.0", "1.0-1", "1:1.1~rc1-1", false, "low"],
       ["rf-secure.tools", "2.0-1", "2.0-1+deb12u1", true, "important"],
     ]);
+  });
+
+  test("matches `apt list --upgradable` package for package, labelled from the Release files", async () => {
+    const items = await createAptScanner(config()).scan();
+    const listed = run(["apt", "list", "--upgradable"], { env: { APT_CONFIG: sandbox.configFile } })
+      .split("\n")
+      .filter((line) => line.includes("[upgradable from:"))
+      .map((line) => line.split("/")[0] ?? "");
+    expect(items.map((item) => item.packageName)).toEqual(listed);
+    expect(items.map((item) => [item.packageName, item.source])).toEqual([
+      ["rf-app", "RedFlag Test:stable"],
+      ["rf-cacheonly", "RedFlag Test:stable"],
+      ["rf-lib++2.0", "RedFlag Test:stable"],
+      ["rf-secure.tools", "Debian-Security:oldstable-security"],
+    ]);
+  });
+
+  test("a held package (dpkg selection `hold`) is listed as apt lists it", async () => {
+    const held = new AptSandbox([
+      { name: "main", suite: "stable", label: "RedFlag Test", origin: "RedFlag" },
+    ]);
+    try {
+      held.seed(held.addPackage("main", { name: "rf-held", version: "1.0" }));
+      held.addPackage("main", { name: "rf-held", version: "1.1" });
+      held.publish("main");
+      const selections = Bun.spawnSync(["dpkg", `--root=${held.fakeRoot}`, "--set-selections"], {
+        stdin: new TextEncoder().encode("rf-held hold\n"),
+      });
+      expect(selections.exitCode).toBe(0);
+      const items = await createAptScanner(configFor(held)).scan();
+      expect(run(["apt-mark", "showhold"], { env: { APT_CONFIG: held.configFile } }).trim()).toBe("rf-held");
+      expect(items.map((item) => [item.packageName, item.currentVersion, item.availableVersion])).toEqual([
+        ["rf-held", "1.0", "1.1"],
+      ]);
+    } finally {
+      held.remove();
+    }
   });
 
   test("apt-get update errors are surfaced, not ignored", async () => {
