@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ApiServer, createTrpcHandler, defaultRateLimits, startApiServer } from "@redflag/api";
+import {
+  type ApiServer,
+  createTrpcHandler,
+  defaultRateLimits,
+  startApiServer,
+  unavailableCause,
+} from "@redflag/api";
 import { createDatabase, type DatabaseHandle } from "@redflag/db";
 import superjson from "superjson";
 import { migrationsFolder } from "./harness/database.ts";
@@ -28,6 +34,7 @@ let api: ApiServer;
 let server: TestServer;
 let http: ReturnType<typeof Bun.serve>;
 const unexpectedFailures: unknown[] = [];
+const unavailableCauses = new Set<string>();
 
 /** A database failure nobody awaited would end a real server's process: each is a failure here. */
 function recordUnhandled(error: unknown) {
@@ -56,7 +63,10 @@ beforeAll(async () => {
   const handler = createTrpcHandler(api, {
     // A 503 is logged as a failure too; anything else logged here is what the test is about.
     onInternalError: (error) => {
-      if (!(error instanceof Error && "code" in error && error.code === "SERVICE_UNAVAILABLE")) {
+      if (error instanceof Error && "code" in error && error.code === "SERVICE_UNAVAILABLE") {
+        // What the server log's line for it says (http.ts): the driver's or PostgreSQL's code and message.
+        unavailableCauses.add(unavailableCause(error).replace(/:\d+/g, ":PORT"));
+      } else {
         unexpectedFailures.push(error);
       }
     },
@@ -285,4 +295,14 @@ describe("the database restarts or stops under load", () => {
     }
     expect(unexpectedFailures).toEqual([]);
   }, 120_000);
+
+  test("each 503 was logged as one line naming a connection failure's code", () => {
+    console.log(`503s were caused by: ${[...unavailableCauses].sort().join(" | ")}`);
+    expect(unavailableCauses.size).toBeGreaterThan(0);
+    for (const cause of unavailableCauses) {
+      expect(cause).toMatch(
+        /^(ECONNREFUSED|ECONNRESET|EPIPE|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECT_TIMEOUT|57P0[1-3]|53300): /,
+      );
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { commandLeaseSeconds } from "@redflag/api";
 import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import type { CommandId } from "@redflag/contracts";
 import { commands } from "@redflag/db";
@@ -20,8 +21,8 @@ useTestServer((started) => {
 const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };
 /** The longest gap between an agent's check-ins while it holds a command. */
 const checkInGapMs = 5 * 60 * 1000;
-/** The lease a held command gets at each check-in that lists it (commandLeaseSeconds, packages/api/src/config.ts). */
-const leaseMs = 15 * 60 * 1000;
+/** The lease a held command gets at each check-in that lists it (15 minutes). */
+const leaseMs = commandLeaseSeconds * 1000;
 
 /** As if `ms` had passed for this command's lease: it is that much nearer its end. */
 async function letTimePass(commandId: CommandId, ms: number) {

@@ -99,6 +99,17 @@ export function databaseFailureOf(error: unknown): DatabaseFailure | null {
   return null;
 }
 
+/** For the server log: the innermost error of `error`'s cause chain, with its code ("ECONNREFUSED: connect …"). */
+export function unavailableCause(error: unknown): string {
+  let innermost: unknown = error;
+  for (let depth = 0; depth < 10 && innermost instanceof Error && innermost.cause instanceof Error; depth++) {
+    innermost = innermost.cause;
+  }
+  if (!(innermost instanceof Error)) return String(innermost);
+  const code = (innermost as { code?: unknown }).code;
+  return typeof code === "string" ? `${code}: ${innermost.message}` : innermost.message;
+}
+
 /**
  * The error a client may see for `error`: its own when the API threw it on purpose; for a failure
  * (a database error, a bug) a new one that says what the caller can do and names the request in the

@@ -1,7 +1,7 @@
 import { getErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { isServerFailure, retryAfterSeconds } from "./errors.ts";
+import { isServerFailure, retryAfterSeconds, unavailableCause } from "./errors.ts";
 import { appRouter } from "./root.ts";
 import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts";
 
@@ -14,7 +14,14 @@ export type ServerFailureLog = (
 ) => void;
 
 const logServerFailure: ServerFailureLog = (error, { requestId, path }) => {
-  console.error(`[redflag] request ${requestId ?? "(no id)"} to ${path ?? "/api/trpc"} failed:`, error);
+  const request = `[redflag] request ${requestId ?? "(no id)"} to ${path ?? "/api/trpc"}`;
+  // While the database is down every request answers 503: a line each that names the cause, rather
+  // than a stack trace each from a thousand agents.
+  if (error instanceof TRPCError && error.code === "SERVICE_UNAVAILABLE") {
+    console.error(`${request} answered 503: ${unavailableCause(error)}`);
+    return;
+  }
+  console.error(`${request} failed:`, error);
 };
 
 /**

@@ -1,7 +1,7 @@
 export type { Actor } from "./actor.ts";
 export { createServerCaller } from "./caller.ts";
 export * from "./config.ts";
-export { AppError } from "./errors.ts";
+export { AppError, unavailableCause } from "./errors.ts";
 export { createTrpcHandler, trpcEndpoint, trpcErrorResponse } from "./http.ts";
 export { type AppRouter, appRouter } from "./root.ts";
 export { type ApiServer, type StartOptions, startApiServer } from "./server.ts";
