@@ -63,9 +63,7 @@ try {
   const admin = await FleetAdmin.connect(server.url, adminUser, adminPassword);
   const recorder = new Recorder();
   const ledger = new ExecutionLedger();
-  const lastCheckIn: number[] = Array.from({ length: settings.agents }, () => -1);
   const faults: InjectedFault[] = [];
-  const roundMembers = new Map<InjectedFault, Set<number>>();
   const context: FleetContext = {
     url: server.url,
     settings,
@@ -74,19 +72,6 @@ try {
     stop: stopController.signal,
     rejections: [],
     lostCredentials: [],
-    onCheckIn(agentIndex, startedAt) {
-      lastCheckIn[agentIndex] = startedAt;
-      const now = recorder.now();
-      for (const fault of faults) {
-        const { window } = fault;
-        if (window.roundAt !== null || startedAt < window.startedAt) continue;
-        window.firstCheckInAt ??= now;
-        const members = roundMembers.get(fault) ?? new Set<number>();
-        roundMembers.set(fault, members);
-        members.add(agentIndex);
-        if (members.size >= agents.filter((agent) => !agent.dead).length) window.roundAt = now;
-      }
-    },
   };
 
   // Registration for real, through a registration token, as `--register` does.

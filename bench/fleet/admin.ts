@@ -11,7 +11,7 @@ function createAdminClient(url: string, headers: Record<string, string>) {
         transformer: superjson,
         headers: () => headers,
         fetch: (input, init) =>
-          fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(30_000) }),
+          fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(120_000) }),
       }),
     ],
   });

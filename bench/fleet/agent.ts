@@ -22,8 +22,6 @@ export type FleetContext = {
   ledger: ExecutionLedger;
   /** Aborted when the run ends: waits and requests in flight stop. */
   stop: AbortSignal;
-  /** A check-in that started at `startedAt` (recorder clock) succeeded. */
-  onCheckIn: (agentIndex: number, startedAt: number) => void;
   /** Reports the server refused for good (not worth retrying): each one is a violation. */
   rejections: string[];
   /** Agents whose refresh token the server no longer accepts: each one is a violation. */
@@ -36,7 +34,12 @@ type OutboxEntry =
 
 type Package = { name: string; currentVersion: string; availableVersion: string; installed: boolean };
 
-function createClient(context: FleetContext, token: () => string | null, onRetryAfter: (ms: number) => void) {
+function createClient(
+  context: FleetContext,
+  agentIndex: number,
+  token: () => string | null,
+  onRetryAfter: (ms: number) => void,
+) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -53,14 +56,26 @@ function createClient(context: FleetContext, token: () => string | null, onRetry
           const startedAt = context.recorder.now();
           try {
             const response = await fetch(input, init as RequestInit);
-            context.recorder.record({ procedure, startedAt, outcome: response.status, waitSeconds });
+            context.recorder.record({
+              procedure,
+              startedAt,
+              outcome: response.status,
+              waitSeconds,
+              agentIndex,
+            });
             const retryAfter = Number(response.headers.get("retry-after"));
             if (response.status >= 500 && Number.isFinite(retryAfter) && retryAfter > 0) {
               onRetryAfter(retryAfter * 1000);
             }
             return response;
           } catch (error) {
-            context.recorder.record({ procedure, startedAt, outcome: classifyFailure(error), waitSeconds });
+            context.recorder.record({
+              procedure,
+              startedAt,
+              outcome: classifyFailure(error),
+              waitSeconds,
+              agentIndex,
+            });
             throw error;
           }
         },
@@ -130,6 +145,7 @@ export class SimulatedAgent {
   ) {
     this.client = createClient(
       context,
+      index,
       () => this.accessToken || null,
       (ms) => {
         this.retryAfterMs = ms;
@@ -195,7 +211,7 @@ export class SimulatedAgent {
           ),
         );
         this.failures = 0;
-        this.context.onCheckIn(this.index, startedAt);
+        this.context.recorder.checkedIn(this.index, startedAt);
         this.longPollSeconds = answer.longPollSeconds ?? 0;
         for (const command of answer.commands) this.take(command);
         void this.deliver();
@@ -204,6 +220,8 @@ export class SimulatedAgent {
       } catch {
         if (this.dead) return;
         this.failures++;
+        // The next check-in is a plain one: the server that answers it may have restarted with other limits.
+        this.longPollSeconds = 0;
         delayMs = Math.max(this.retryAfterMs, Math.min(5000, 250 * 2 ** this.failures) * random(0.5, 1));
         this.retryAfterMs = 0;
       }

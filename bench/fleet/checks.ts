@@ -105,7 +105,7 @@ export async function checkRun(options: {
     const { window } = fault;
     if (window.roundAt === null || window.roundAt - window.startedAt > settings.recoverySeconds * 1000) {
       violations.push(
-        `${window.name}: the agents did not all check in again within ${settings.recoverySeconds} s (${window.roundAt === null ? "never" : `${((window.roundAt - window.startedAt) / 1000).toFixed(1)} s`})`,
+        `${window.name}: the agents that met the fault did not all check in again within ${settings.recoverySeconds} s (${window.roundAt === null ? "never" : `${((window.roundAt - window.startedAt) / 1000).toFixed(1)} s`})`,
       );
     }
   }

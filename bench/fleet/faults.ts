@@ -53,7 +53,13 @@ export async function injectFault(fault: PlannedFault, tools: FaultTools): Promi
  */
 async function killDuringHandout(tools: FaultTools): Promise<InjectedFault> {
   const { recorder, observer, server } = tools;
-  const batch = await tools.admin.approveAndInstall(100_000);
+  // Read back from the database: an install whose answer timed out under load still queued its commands.
+  const [clock] = await observer.sql<{ now: Date }[]>`select now() as now`;
+  await tools.admin.approveAndInstall(1000);
+  const batch = (
+    await observer.sql<{ id: string }[]>`
+      select id from commands where type = 'install' and created_at >= ${clock?.now ?? new Date()}`
+  ).map((row) => row.id);
   const deadline = performance.now() + 30_000;
   let leased = 0;
   const enough = Math.max(1, Math.floor(batch.length / 5));

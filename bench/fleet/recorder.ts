@@ -12,6 +12,7 @@ export type RequestRecord = {
   outcome: Outcome;
   /** The wait the check-in asked for (0: a plain check-in). */
   waitSeconds: number;
+  agentIndex: number;
 };
 
 export type FaultWindow = {
@@ -21,7 +22,13 @@ export type FaultWindow = {
   backAt: number | null;
   /** First check-in, started after the fault, that succeeded. */
   firstCheckInAt: number | null;
-  /** When every agent had checked in successfully with a check-in started after the fault. */
+  /**
+   * The agents that met the fault (a request failed: no answer, or a 5xx), each with the time of its
+   * latest failure; `recovered` those that checked in successfully since.
+   */
+  affected: Map<number, number>;
+  recovered: Set<number>;
+  /** When, with the failed part back, every agent that met the fault had checked in again. */
   roundAt: number | null;
   /** For a kill timed on the hand-out: commands leased in the database when the server was killed. */
   leasedAtKill?: number;
@@ -38,7 +45,27 @@ export class Recorder {
   }
 
   record(record: Omit<RequestRecord, "endedAt">) {
-    this.requests.push({ ...record, endedAt: this.now() });
+    const endedAt = this.now();
+    this.requests.push({ ...record, endedAt });
+    const failed = typeof record.outcome !== "number" || record.outcome >= 500;
+    if (!failed) return;
+    for (const window of this.windows) {
+      if (window.roundAt !== null || endedAt < window.startedAt) continue;
+      window.affected.set(record.agentIndex, endedAt);
+      window.recovered.delete(record.agentIndex);
+    }
+  }
+
+  /** A check-in that started at `startedAt` succeeded: it may complete a fault's round. */
+  checkedIn(agentIndex: number, startedAt: number) {
+    const now = this.now();
+    for (const window of this.windows) {
+      if (window.roundAt !== null || startedAt < window.startedAt) continue;
+      window.firstCheckInAt ??= now;
+      const failedAt = window.affected.get(agentIndex);
+      if (failedAt !== undefined && startedAt > failedAt) window.recovered.add(agentIndex);
+      if (window.backAt !== null && window.recovered.size === window.affected.size) window.roundAt = now;
+    }
   }
 
   openWindow(name: string): FaultWindow {
@@ -47,6 +74,8 @@ export class Recorder {
       startedAt: this.now(),
       backAt: null,
       firstCheckInAt: null,
+      affected: new Map(),
+      recovered: new Set(),
       roundAt: null,
     };
     this.windows.push(window);

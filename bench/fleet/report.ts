@@ -78,7 +78,7 @@ export function printFigures(options: {
     }
     console.log(`  errors in the window: ${countOutcomes(during.map((request) => request.outcome))}`);
     console.log(
-      `  back after ${seconds(since(window.backAt))}; first check-in after ${seconds(since(window.firstCheckInAt))}; every agent checked in again after ${seconds(since(window.roundAt))}`,
+      `  back after ${seconds(since(window.backAt))}; first check-in after ${seconds(since(window.firstCheckInAt))}; the ${window.affected.size} agents that met the fault all checked in again after ${seconds(since(window.roundAt))}`,
     );
   }
 }
