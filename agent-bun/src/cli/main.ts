@@ -3,8 +3,6 @@ import { Command, CommanderError, Option } from "commander";
 import { type LoadedConfig, loadConfig, serverUrlSchema } from "../config/config.ts";
 import { defaultPaths, stateFiles } from "../config/paths.ts";
 import { checkInModeLine } from "../daemon/long-poll.ts";
-import { runDaemonMode } from "../daemon/start.ts";
-import { loadDaemonState } from "../daemon/state.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodeFor, exitCodes, requireRoot } from "../errors.ts";
 import {
@@ -16,10 +14,10 @@ import {
 } from "../output/updates.ts";
 import { runScan, saveLastScan } from "../scan.ts";
 import { loadScanCache, type ScanCache } from "../scan-cache.ts";
-import { Outbox } from "../transport/outbox.ts";
 import { agentVersion } from "../version.ts";
-import { fingerprintProblem, registerAndSave, registrationTokenPattern } from "./registration.ts";
-import { runServiceMode } from "./service-mode.ts";
+
+// Each mode loads what only it needs when it runs (the daemon, registration's tRPC client, service
+// installation, the outbox): `--scan` starts without them, and so finishes sooner.
 
 export type CliIo = {
   stdout: (text: string) => void;
@@ -189,9 +187,10 @@ async function dispatch(
       fingerprint: options.fingerprint,
       purge: options.purge === true,
     };
+    const { runServiceMode } = await import("./service-mode.ts");
     return runServiceMode(request, config, environment, io, usage);
   }
-  if (options.status) return status(config, io);
+  if (options.status) return await status(config, io);
   if (options.scan) {
     requireRoot("Scanning (apt-get update)", environment.platform);
     const scan = await runScan(config.file);
@@ -206,6 +205,7 @@ async function dispatch(
     }
     return showUpdates(scan, options.export, width, io);
   }
+  const { runDaemonMode } = await import("../daemon/start.ts");
   return runDaemonMode(environment, io.stderr);
 }
 
@@ -225,6 +225,7 @@ function showUpdates(scan: ScanCache, format: Options["export"], width: number, 
 async function register(options: Options, config: LoadedConfig, environment: AgentEnvironment, io: CliIo) {
   const serverText = options.server ?? environment.serverUrl ?? config.file.serverUrl;
   if (!serverText) usage("--register needs --server URL (or REDFLAG_SERVER_URL)");
+  const { fingerprintProblem, registerAndSave, registrationTokenPattern } = await import("./registration.ts");
   if (!options.token) usage("--register needs --token TOKEN");
   const server = serverUrlSchema.safeParse(serverText);
   if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
@@ -243,7 +244,11 @@ async function register(options: Options, config: LoadedConfig, environment: Age
   return exitCodes.ok;
 }
 
-function status(config: LoadedConfig, io: CliIo): number {
+async function status(config: LoadedConfig, io: CliIo): Promise<number> {
+  const [{ loadDaemonState }, { Outbox }] = await Promise.all([
+    import("../daemon/state.ts"),
+    import("../transport/outbox.ts"),
+  ]);
   const files = stateFiles(config.stateDirectory);
   const registration = config.file.registration;
   const state = loadDaemonState(files.daemonState);
