@@ -69,6 +69,8 @@ function createClient(
             }
             return response;
           } catch (error) {
+            // A request cut short by the run's end is the harness stopping, not the server failing.
+            if (context.stop.aborted) throw error;
             context.recorder.record({
               procedure,
               startedAt,

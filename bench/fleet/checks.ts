@@ -78,12 +78,12 @@ export async function checkRun(options: {
     );
   }
 
-  const stuckAtEnd = await observer.sentLongerThan(settings.acknowledgementSeconds + 15);
+  const stuckAtEnd = await observer.sentLongerThan(settings.stuckAfterSeconds);
   for (const row of stuckAtEnd)
     options.stuck.set(row.id, `${row.id} (agent ${row.agent_id}, attempt ${row.attempt})`);
   if (options.stuck.size > 0) {
     violations.push(
-      `${options.stuck.size} commands stayed \`sent\` past the ${settings.acknowledgementSeconds} s acknowledgement window (+15 s) without their agent holding them: ${sample([...options.stuck.values()])}`,
+      `${options.stuck.size} commands stayed \`sent\` longer than ${settings.stuckAfterSeconds} s (the ${settings.acknowledgementSeconds} s acknowledgement window, a check-in's wait and 10 s) without their agent holding them: ${sample([...options.stuck.values()])}`,
     );
   }
 
@@ -93,11 +93,11 @@ export async function checkRun(options: {
       request.startedAt >= options.runStart &&
       typeof request.outcome === "number" &&
       request.outcome >= 500 &&
-      !recorder.touchesWindow(request, graceMs),
+      !recorder.answeredWhileDown(request, graceMs),
   );
   if (serverErrors.length > 0) {
     violations.push(
-      `${serverErrors.length} 5xx answers outside the fault windows (each window lasts until every agent checked in again and ${settings.graceSeconds} s after the server or database was back): ${sample(serverErrors.map((request) => `${request.procedure} ${request.outcome} at ${(request.startedAt / 1000).toFixed(1)} s`))}`,
+      `${serverErrors.length} 5xx answers later than ${settings.graceSeconds} s after the server or database was back: ${sample(serverErrors.map((request) => `${request.procedure}${request.waitSeconds > 0 ? ` (long poll, ${request.waitSeconds} s)` : ""} ${request.outcome} asked at ${((request.startedAt - options.runStart) / 1000).toFixed(1)} s, answered at ${((request.endedAt - options.runStart) / 1000).toFixed(1)} s into the run`))}`,
     );
   }
 

@@ -23,7 +23,7 @@ export type FaultWindow = {
   /** First check-in, started after the fault, that succeeded. */
   firstCheckInAt: number | null;
   /**
-   * The agents that met the fault (a request failed: no answer, or a 5xx), each with the time of its
+   * The agents that met the fault (a check-in failed: no answer, or a 5xx), each with the time of its
    * latest failure; `recovered` those that checked in successfully since.
    */
   affected: Map<number, number>;
@@ -47,8 +47,9 @@ export class Recorder {
   record(record: Omit<RequestRecord, "endedAt">) {
     const endedAt = this.now();
     this.requests.push({ ...record, endedAt });
+    // Recovery is the check-in loop's: a progress report lost meanwhile is the outbox's to retry.
     const failed = typeof record.outcome !== "number" || record.outcome >= 500;
-    if (!failed) return;
+    if (!failed || record.procedure !== "agent.checkIn") return;
     for (const window of this.windows) {
       if (window.roundAt !== null || endedAt < window.startedAt) continue;
       window.affected.set(record.agentIndex, endedAt);
@@ -92,6 +93,17 @@ export class Recorder {
       const end = windowEnd(window, graceMs, now);
       return request.endedAt >= window.startedAt && request.startedAt <= end;
     });
+  }
+
+  /**
+   * Whether a 5xx is excused: answered while the server or database was down, or within the grace
+   * after it was back. Later ones are not, however long the agents take to come back.
+   */
+  answeredWhileDown(request: RequestRecord, graceMs: number): boolean {
+    const now = this.now();
+    return this.windows.some(
+      (window) => request.endedAt >= window.startedAt && request.endedAt <= (window.backAt ?? now) + graceMs,
+    );
   }
 }
 

@@ -77,6 +77,15 @@ export function printFigures(options: {
       );
     }
     console.log(`  errors in the window: ${countOutcomes(during.map((request) => request.outcome))}`);
+    const late = during.filter(
+      (request) =>
+        typeof request.outcome === "number" &&
+        request.outcome >= 500 &&
+        window.backAt !== null &&
+        request.endedAt > window.backAt + graceMs,
+    );
+    if (late.length > 0)
+      console.log(`  of which 5xx answered more than the grace after it was back: ${late.length}`);
     console.log(
       `  back after ${seconds(since(window.backAt))}; first check-in after ${seconds(since(window.firstCheckInAt))}; the ${window.affected.size} agents that met the fault all checked in again after ${seconds(since(window.roundAt))}`,
     );

@@ -12,6 +12,11 @@ export type FleetSettings = {
   waitSeconds: number;
   /** The server's acknowledgement window: a command `sent` longer than this, unheld, is stuck. */
   acknowledgementSeconds: number;
+  /**
+   * A command `sent` this long, that its agent does not hold, is stuck: the window, then the longest an
+   * agent takes to check in again (when the server takes the command back), then 10 s.
+   */
+  stuckAfterSeconds: number;
   /** 5xx answers are allowed this long after the database or server is back. */
   graceSeconds: number;
   /** After the run: how long agents keep working for every command to finish. */
@@ -63,13 +68,16 @@ export function readSettings(argv: string[]): FleetSettings {
         { kind: "postgres-restart", atSeconds: Math.round(seconds * 0.5) },
         { kind: "server-kill", atSeconds: Math.round(seconds * 0.75) },
       ];
+  const pollSeconds = positive("BENCH_FLEET_POLL_SECONDS", agents <= 200 ? 3 : 5);
+  const waitSeconds = positive("BENCH_FLEET_WAIT_SECONDS", 25);
   return {
     small,
     agents,
     seconds,
-    pollSeconds: positive("BENCH_FLEET_POLL_SECONDS", agents <= 200 ? 3 : 5),
-    waitSeconds: positive("BENCH_FLEET_WAIT_SECONDS", 25),
+    pollSeconds,
+    waitSeconds,
     acknowledgementSeconds,
+    stuckAfterSeconds: acknowledgementSeconds + Math.max(pollSeconds * 1.3, waitSeconds) + 10,
     graceSeconds: positive("BENCH_FLEET_GRACE_SECONDS", 5),
     drainSeconds: positive("BENCH_FLEET_DRAIN_SECONDS", acknowledgementSeconds + 45),
     recoverySeconds: positive("BENCH_FLEET_RECOVERY_SECONDS", 60),
