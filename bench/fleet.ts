@@ -53,6 +53,12 @@ const server = new FleetServer(await freePort(), {
   REDFLAG_RATE_LIMIT_MULTIPLIER: "100",
 });
 const stopController = new AbortController();
+// Stopped from outside (Ctrl-C, a CI timeout): the server goes with it; with-postgres.sh removes the cluster.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void server.kill().finally(() => process.exit(130));
+  });
+}
 let exitCode = 1;
 try {
   const startMs = await server.start();

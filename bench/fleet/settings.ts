@@ -68,6 +68,15 @@ export function readSettings(argv: string[]): FleetSettings {
         { kind: "postgres-restart", atSeconds: Math.round(seconds * 0.5) },
         { kind: "server-kill", atSeconds: Math.round(seconds * 0.75) },
       ];
+  // Bun's fetch runs at most BUN_CONFIG_MAX_HTTP_REQUESTS (256) requests at once and queues the rest:
+  // a thousand held long polls would queue every other call behind them. Each agent has at most two
+  // requests in flight (a check-in, and a report or progress), the admin a few more.
+  const fetchSlots = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS ?? 256);
+  if (fetchSlots < agents * 2 + 64) {
+    throw new Error(
+      `BUN_CONFIG_MAX_HTTP_REQUESTS must be at least ${agents * 2 + 64} for ${agents} agents (it is ${fetchSlots}); the bench:fleet scripts set it`,
+    );
+  }
   const pollSeconds = positive("BENCH_FLEET_POLL_SECONDS", agents <= 200 ? 3 : 5);
   const waitSeconds = positive("BENCH_FLEET_WAIT_SECONDS", 25);
   return {
