@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type CommandId, idSchema } from "@redflag/contracts";
 import { powerShellWord } from "../../apps/web/src/lib/install-commands.ts";
 import {
@@ -20,18 +20,19 @@ import {
 import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
 import { type ApiClient, apiClient } from "../harness/server.ts";
+import {
+  type Credentials,
+  navigate as navigateInPage,
+  openMenuIfFolded as openMenuInPage,
+  screenshotsDirectory as screenshots,
+  shoot as shootPage,
+  signIn as signInPage,
+  viewport,
+} from "./browser-page.ts";
 
-const screenshots = resolve(import.meta.dir, "../../artifacts/screenshots");
 const admin = { username: "admin", password: "admin password for e2e" };
 const viewer = { username: "viewer1", password: "viewer password for e2e" };
 const stepTimeout = 120_000;
-/**
- * The whole workflow runs at a desktop size, and again (REDFLAG_UI_WIDTH=390, as .ci/run does) on a
- * phone: the menu instead of the sidebar, every step the same. Screenshots of the phone run are
- * named `phone-…`.
- */
-const phone = process.env.REDFLAG_UI_WIDTH === "390";
-const viewport = phone ? { width: 390, height: 844 } : { width: 1440, height: 900 };
 
 let server: NextServer;
 let browser: Browser;
@@ -42,58 +43,12 @@ let agentId = "";
 let installCommandId: CommandId;
 const pageErrors: string[] = [];
 
-/** No page may scroll sideways, at any width: long names wrap or are cut short, tables scroll in their card. */
-async function expectNoSidewaysScroll(name: string) {
-  const overflow = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    // The innermost elements reaching past the window's right edge: what is too wide.
-    culprits: [...document.querySelectorAll("body *")]
-      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
-      .filter(
-        (element) =>
-          ![...element.children].some((child) => child.getBoundingClientRect().right > window.innerWidth + 1),
-      )
-      .slice(0, 3)
-      .map(
-        (element) =>
-          `${element.tagName.toLowerCase()}.${element.className}: ${element.textContent?.slice(0, 40)}`,
-      ),
-  }));
-  if (overflow.scrollWidth > overflow.innerWidth) {
-    throw new Error(
-      `${name} scrolls sideways: ${overflow.scrollWidth}px wide in a ${overflow.innerWidth}px window (${overflow.culprits.join("; ")})`,
-    );
-  }
-}
-
-async function shoot(name: string) {
-  // Full-page shots of a scrolled page would draw the sticky sidebar halfway down.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await expectNoSidewaysScroll(name);
-  await page.screenshot({ path: join(screenshots, `${phone ? "phone-" : ""}${name}.png`), fullPage: true });
-}
-
-/** On a narrow screen the navigation is folded into a menu: open it first. */
-async function openMenuIfFolded() {
-  const menu = page.getByRole("button", { name: "Menu" });
-  if ((await menu.isVisible()) && (await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
-}
-
-/** Goes to a page through the navigation, as a person would, and waits for its heading. */
-async function navigate(link: string, heading: string = link) {
-  await openMenuIfFolded();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
-  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-}
-
-async function signIn(credentials: { username: string; password: string }) {
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
-  await page.getByLabel("Username").fill(credentials.username);
-  await page.getByLabel("Password").fill(credentials.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-}
+// The whole workflow runs at a desktop size, and again (REDFLAG_UI_WIDTH=390, as .ci/run does) on a
+// phone: the menu instead of the sidebar, every step the same (browser-page.ts).
+const shoot = (name: string) => shootPage(page, name);
+const openMenuIfFolded = () => openMenuInPage(page);
+const navigate = (link: string, heading?: string) => navigateInPage(page, link, heading);
+const signIn = (credentials: Credentials) => signInPage(page, credentials);
 
 async function signOut() {
   await openMenuIfFolded();
