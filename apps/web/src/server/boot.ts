@@ -1,6 +1,7 @@
 import { createServerCaller } from "@redflag/api";
 import { isDataDirectoryLockedError } from "@redflag/db";
 import { InvalidEnvironmentError, type ServerEnv, serverEnv } from "~/env";
+import { installAgentFastPath } from "~/server/agent-fast-path";
 import { type ApiRuntime, getApi, stopApi } from "~/server/api";
 import { installCompressedDownloads } from "~/server/compressed-downloads";
 import { installForwardedForGuard } from "~/server/forwarded-for";
@@ -20,7 +21,9 @@ export async function startAtBoot(): Promise<void> {
     console.error(`[redflag] ${error.message}`);
     process.exit(1);
   }
-  // Innermost first: the shutdown guard and the address rewrite see every request, downloads included.
+  // Innermost first: the shutdown guard and the address rewrite see every request, downloads and
+  // agents' calls included.
+  installAgentFastPath();
   installCompressedDownloads();
   installForwardedForGuard({ trustProxy: env.config.trustProxy });
   installGracefulShutdown({
