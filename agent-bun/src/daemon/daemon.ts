@@ -373,7 +373,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 }
 
 function longPollSettings(config: RegisteredConfig) {
-  return { enabled: config.file.longPoll, maxWaitSeconds: config.file.longPollMaxSeconds };
+  return {
+    enabled: config.file.longPoll,
+    maxWaitSeconds: config.file.longPollMaxSeconds,
+    pollIntervalSeconds: config.file.pollIntervalSeconds,
+  };
 }
 
 /** A failed result for a command that was not run (nothing on the host changed). */

@@ -25,8 +25,12 @@ export const longPollMarginMs = 15_000;
 /** Between two long polls, at least this: a server answering each at once is not asked 100 times a second. */
 export const longPollFloorMs = 1_000;
 
-/** The agent's own settings (config file: `longPoll`, `longPollMaxSeconds`). */
-export type LongPollSettings = { enabled: boolean; maxWaitSeconds: number };
+/**
+ * The agent's own settings (config file: `longPoll`, `longPollMaxSeconds`) and its server-set poll
+ * interval: a long poll never waits longer, since the server counts an agent silent for three poll
+ * intervals as offline, and a held check-in is recorded when it arrives.
+ */
+export type LongPollSettings = { enabled: boolean; maxWaitSeconds: number; pollIntervalSeconds: number };
 
 const cutSchema = z.object({
   /** How long the cut long polls were held, rounded to seconds. */
@@ -177,7 +181,7 @@ export function chooseCheckInMode(
     return { kind: "fallen-back", cut: history.fallback.cut, retryAt: history.fallback.retryAt };
   return {
     kind: "long-poll",
-    waitSeconds: Math.min(limit, settings.maxWaitSeconds, maxLongPollSeconds),
+    waitSeconds: Math.min(limit, settings.maxWaitSeconds, settings.pollIntervalSeconds, maxLongPollSeconds),
     serverLimitSeconds: limit,
     retryingAfter: history.lastCut,
   };

@@ -26,7 +26,7 @@ import { AgentConnection } from "../../src/transport/client.ts";
 import { interruptionOf } from "../../src/transport/errors.ts";
 import { agentConfig } from "../helpers/agent-config.ts";
 
-const settings: LongPollSettings = { enabled: true, maxWaitSeconds: 50 };
+const settings: LongPollSettings = { enabled: true, maxWaitSeconds: 50, pollIntervalSeconds: 300 };
 const start = new Date("2026-12-01T04:00:00Z");
 const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
 
@@ -64,8 +64,15 @@ describe("choosing between long polls and plain polling", () => {
       waitSeconds: 25,
     });
     expect(
-      chooseCheckInMode(after(answered(0, 55)), { enabled: true, maxWaitSeconds: 10 }, start),
-    ).toMatchObject({ kind: "long-poll", waitSeconds: 10 });
+      chooseCheckInMode(after(answered(0, 55)), { ...settings, maxWaitSeconds: 10 }, start),
+    ).toMatchObject({
+      kind: "long-poll",
+      waitSeconds: 10,
+    });
+    // Never longer than the poll interval: the server counts three silent intervals as offline.
+    expect(
+      chooseCheckInMode(after(answered(0, 55)), { ...settings, pollIntervalSeconds: 5 }, start),
+    ).toMatchObject({ kind: "long-poll", waitSeconds: 5 });
   });
 
   test("polls plainly when the server has no long polls, turned them off, or the config did", () => {
@@ -77,7 +84,7 @@ describe("choosing between long polls and plain polling", () => {
       kind: "plain",
       reason: "turned-off-on-server",
     });
-    expect(chooseCheckInMode(after(answered(0, 55)), { enabled: false, maxWaitSeconds: 50 }, start)).toEqual({
+    expect(chooseCheckInMode(after(answered(0, 55)), { ...settings, enabled: false }, start)).toEqual({
       kind: "plain",
       reason: "turned-off-here",
     });
