@@ -254,11 +254,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + longPollMarginMs } : {},
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
-        const next = learn({
-          kind: "answered",
-          waitSeconds,
-          serverLimitSeconds: serverLimitOf(answer.longPollSeconds),
-        });
         // A reboot or agent update that finished across a restart reports once the server is reached.
         for (const result of await finishPendingLifecycle({ config, files, connection, agentVersion })) {
           outbox.add({ kind: "reportResult", payload: result });
@@ -267,6 +262,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         if (answer.pollIntervalSeconds !== config.file.pollIntervalSeconds && !answer.rapidModeUntil) {
           saveConfig(config, { ...config.file, pollIntervalSeconds: answer.pollIntervalSeconds });
         }
+        // After the poll interval is saved: a long poll's wait never exceeds it.
+        const next = learn({
+          kind: "answered",
+          waitSeconds,
+          serverLimitSeconds: serverLimitOf(answer.longPollSeconds),
+        });
         // A key rotation's statements, taken only when signed by a key this agent already trusts.
         learnServerKeys({ config: config.file, files }, answer.keyStatements);
         const tookCommands = answer.commands.filter((command) => takeCommand(command)).length > 0;
