@@ -1,7 +1,7 @@
 export type { Actor } from "./actor.ts";
 export { createServerCaller } from "./caller.ts";
 export * from "./config.ts";
-export { AppError, unavailableCause } from "./errors.ts";
+export { AppError, retryAfterSeconds, unavailableCause } from "./errors.ts";
 export { createTrpcHandler, trpcEndpoint, trpcErrorResponse } from "./http.ts";
 export { type FetchHandler, serveNodeRequest } from "./node-http.ts";
 export { type AppRouter, appRouter } from "./root.ts";

@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from "@redflag/api";
 import { getApi } from "~/server/api";
 
 export const runtime = "nodejs";
@@ -13,6 +14,9 @@ export async function GET(): Promise<Response> {
     return Response.json({ status: "ok" }, { headers: noStore });
   } catch (error) {
     console.error("[redflag] Health check failed:", error);
-    return Response.json({ status: "unavailable" }, { status: 503, headers: noStore });
+    return Response.json(
+      { status: "unavailable" },
+      { status: 503, headers: { ...noStore, "retry-after": String(retryAfterSeconds) } },
+    );
   }
 }
