@@ -87,7 +87,7 @@ export function printFigures(options: {
     if (late.length > 0)
       console.log(`  of which 5xx answered more than the grace after it was back: ${late.length}`);
     console.log(
-      `  back after ${seconds(since(window.backAt))}; first check-in after ${seconds(since(window.firstCheckInAt))}; the ${window.affected.size} agents that met the fault all checked in again after ${seconds(since(window.roundAt))}`,
+      `  back after ${seconds(since(window.backAt))}; first check-in after ${seconds(since(window.firstCheckInAt))}; ${window.affected.size === 0 ? "no check-in failed" : `the ${window.affected.size} agents whose check-in failed all checked in again after ${seconds(since(window.roundAt))}`}`,
     );
   }
 }
