@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandId, idSchema } from "@redflag/contracts";
 import { AptSandbox } from "../../agent-bun/test/package-managers/apt/apt-sandbox.ts";
-import { launchChromium, watchCspViolations } from "../../apps/web/src/testing/chromium.ts";
+import { type Locator, launchChromium, watchCspViolations } from "../../apps/web/src/testing/chromium.ts";
 import { requireAgentBinary, runAgent, startDaemon, startServerForAgent } from "../agent/agent-process.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { navigate, screenshotsDirectory, shoot, signIn, viewport } from "./browser-page.ts";
@@ -49,6 +49,21 @@ function startLoggedAt(output: string, commandId: CommandId): Date {
   const stamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) ([+-]\d\d:\d\d)/.exec(line ?? "");
   if (!stamp) throw new Error(`the daemon's log does not say it started ${commandId}:\n${output}`);
   return new Date(`${stamp[1]}T${stamp[2]}${stamp[3]}`);
+}
+
+/** Waits for what the agent's answer shows; if it does not come, says why it matters and how the daemon checked in. */
+async function withinResultBound(what: string, locator: Locator, daemonOutput: () => string) {
+  try {
+    await locator.waitFor({ timeout: resultBoundMs });
+  } catch (error) {
+    const modes = daemonOutput()
+      .split("\n")
+      .filter((line) => line.includes("Check-ins: ") || line.includes("long poll"));
+    throw new Error(
+      `${what} did not show within ${resultBoundMs / 1000} s: the command did not reach the agent while its check-in waited (a plain check-in comes every ${defaultPollIntervalSeconds} s). The daemon's check-ins:\n${modes.join("\n")}`,
+      { cause: error },
+    );
+  }
 }
 
 describe("an install from the dashboard reaches a long-polling agent at once", () => {
@@ -134,9 +149,11 @@ describe("an install from the dashboard reaches a long-polling agent at once", (
     await bulk.getByRole("button", { name: "Install…" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByRole("heading", { name: /^Install 1 update on / }).waitFor();
-    await dialog.getByRole("listitem").filter({ hasText: "rf-instant" }).getByText("1.0-1 → 1.1-1").waitFor({
-      timeout: resultBoundMs,
-    });
+    await withinResultBound(
+      "the dry run's preview",
+      dialog.getByRole("listitem").filter({ hasText: "rf-instant" }).getByText("1.0-1 → 1.1-1"),
+      daemon.output,
+    );
     await shoot(page, "instant-install-preview");
     const clickedAt = new Date();
     await dialog.getByRole("button", { name: "Confirm install" }).click();
@@ -148,7 +165,11 @@ describe("an install from the dashboard reaches a long-polling agent at once", (
 
     // The command's page shows the result as the agent reports it, long before a poll interval.
     await page.getByRole("heading", { level: 1, name: /^Install/ }).waitFor();
-    await page.getByRole("heading", { level: 1 }).getByText("Succeeded").waitFor({ timeout: resultBoundMs });
+    await withinResultBound(
+      "the install's result",
+      page.getByRole("heading", { level: 1 }).getByText("Succeeded"),
+      daemon.output,
+    );
     const shownAt = new Date();
     await page
       .getByRole("row")
