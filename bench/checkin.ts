@@ -1,19 +1,27 @@
 /**
- * Check-in throughput of the production server on real PostgreSQL: seeds agents, starts `next start`,
- * and has many simulated agents check in concurrently over HTTP for a fixed time.
+ * Plain check-in throughput on real PostgreSQL, side by side in one run: the production server
+ * (`next start`, as the README starts it) and the bare handler (the same API handler on a bare
+ * `node:http` server, bench/checkin/bare-server.ts, no Next.js). Seeds agents, then has many simulated
+ * agents check in concurrently over HTTP, alternating the two servers for BENCH_ROUNDS rounds, and
+ * prints each one's median throughput and p50/p99, and the ratio.
  * Run with `bun run bench:checkin` (which starts a throwaway PostgreSQL); options as environment:
- * BENCH_AGENTS (1000), BENCH_CONCURRENCY (64), BENCH_SECONDS (15).
+ * BENCH_AGENTS (1000), BENCH_CONCURRENCY (64), BENCH_SECONDS (10 per round), BENCH_ROUNDS (3).
  */
+
+import { join } from "node:path";
 import { signAccessToken } from "@redflag/api/auth/tokens.ts";
 import { newId } from "@redflag/contracts";
 import { agents, createDatabase, locateMigrationsFolder, migrate } from "@redflag/db";
+import { spawn } from "bun";
 import postgres from "postgres";
 import { startNextServer } from "../test/e2e/next-server.ts";
+import { collectOutput } from "../test/harness/process-output.ts";
 
 const settings = {
   agents: Number(process.env.BENCH_AGENTS ?? 1000),
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
-  seconds: Number(process.env.BENCH_SECONDS ?? 15),
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   postgresUrl: process.env.REDFLAG_TEST_POSTGRES_URL,
 };
 if (!settings.postgresUrl) throw new Error("Run through `bun run bench:checkin`, which provides PostgreSQL");
@@ -46,6 +54,7 @@ for (let start = 0; start < settings.agents; start += 1000) {
 await handle.close();
 
 const server = await startNextServer({ DATABASE_URL: url.toString(), REDFLAG_SECRET: secret });
+const bare = await startBareServer({ DATABASE_URL: url.toString(), REDFLAG_SECRET: secret });
 const body = JSON.stringify({
   json: {
     agentVersion: "0.1.0",
@@ -58,9 +67,48 @@ const body = JSON.stringify({
     rebootRequired: false,
   },
 });
-const endpoint = `${server.url}/api/trpc/agent.checkIn`;
 
-async function checkIn(token: string): Promise<number> {
+/** Bundles the bare server for Node beside apps/web's dependencies (native ones stay external) and starts it. */
+async function startBareServer(environment: Record<string, string>) {
+  const webDirectory = join(import.meta.dir, "../apps/web");
+  const outfile = join(webDirectory, ".bench/bare-server.mjs");
+  const built = await Bun.build({
+    entrypoints: [join(import.meta.dir, "checkin/bare-server.ts")],
+    target: "node",
+    format: "esm",
+    external: ["@node-rs/argon2", "@electric-sql/pglite", "postgres"],
+  });
+  if (!built.success) throw new Error(`bundling the bare server failed: ${built.logs.join("\n")}`);
+  await Bun.write(outfile, built.outputs[0] as Blob);
+  const child = spawn({
+    cmd: ["node", outfile],
+    cwd: webDirectory,
+    env: { ...process.env, ...environment },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bare server did not start:\n${output}`)), 30_000);
+    collectOutput(child, (text) => {
+      output += text;
+      const match = /listening (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.exited;
+    },
+  };
+}
+
+async function checkIn(endpoint: string, token: string): Promise<number> {
   const started = performance.now();
   const response = await fetch(endpoint, {
     method: "POST",
@@ -72,7 +120,8 @@ async function checkIn(token: string): Promise<number> {
   return performance.now() - started;
 }
 
-async function run(seconds: number) {
+async function run(baseUrl: string, seconds: number) {
+  const endpoint = `${baseUrl}/api/trpc/agent.checkIn`;
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -82,32 +131,60 @@ async function run(seconds: number) {
       while (performance.now() < deadline) {
         const token = tokens[next++ % tokens.length] as string;
         try {
-          latencies.push(await checkIn(token));
+          latencies.push(await checkIn(endpoint, token));
         } catch {
           errors++;
         }
       }
     }),
   );
-  return { latencies: latencies.sort((a, b) => a - b), errors };
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return { perSecond: latencies.length / seconds, p50: percentile(50), p99: percentile(99), errors };
+}
+
+type Round = Awaited<ReturnType<typeof run>>;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+function summary(rounds: Round[]) {
+  return {
+    perSecond: median(rounds.map((round) => round.perSecond)),
+    p50: median(rounds.map((round) => round.p50)),
+    p99: median(rounds.map((round) => round.p99)),
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+  };
 }
 
 try {
-  await run(3); // warm-up: JIT, connection pool, query plans
-  const { latencies, errors } = await run(settings.seconds);
-  const percentile = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  // Warm-up: JIT, connection pools, query plans of both.
+  await run(server.url, 3);
+  await run(bare.url, 3);
+  const production: Round[] = [];
+  const bareRounds: Round[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    production.push(await run(server.url, settings.seconds));
+    bareRounds.push(await run(bare.url, settings.seconds));
+  }
+  const a = summary(production);
+  const b = summary(bareRounds);
   console.log(
-    `agents: ${settings.agents}, concurrency: ${settings.concurrency}, duration: ${settings.seconds} s`,
+    `agents: ${settings.agents}, concurrency: ${settings.concurrency}, ${settings.rounds} rounds of ${settings.seconds} s each, alternating; medians`,
   );
-  console.log(`check-ins: ${latencies.length}, errors: ${errors}`);
-  console.log(`throughput: ${(latencies.length / settings.seconds).toFixed(0)} check-ins/s`);
-  console.log(
-    `latency: p50 ${percentile(50).toFixed(1)} ms, p90 ${percentile(90).toFixed(1)} ms, p99 ${percentile(99).toFixed(1)} ms`,
-  );
-  console.log("target: >= 2000 check-ins/s at p99 <= 50 ms on 2 cores (load generator shares the cores)");
+  const line = (label: string, value: ReturnType<typeof summary>) =>
+    console.log(
+      `${label}: ${value.perSecond.toFixed(0)} check-ins/s, p50 ${value.p50.toFixed(1)} ms, p99 ${value.p99.toFixed(1)} ms, errors ${value.errors}`,
+    );
+  line("production server (next start, agent path)", a);
+  line("bare handler (node:http, no Next.js)      ", b);
+  console.log(`ratio production / bare: ${(a.perSecond / b.perSecond).toFixed(2)} (target >= 0.8)`);
+  console.log("target: >= 2000 check-ins/s at p99 <= 50 ms (the load generator shares the 2 cores)");
 } finally {
   await server.stop();
+  await bare.stop();
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.end();
 }

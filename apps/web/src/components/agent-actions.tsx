@@ -89,7 +89,7 @@ export function AgentActions({ agent }: { agent: AgentDetail }) {
       <MutationStatus
         error={scan.error ?? prepareInstall.error}
         success={scan.isSuccess}
-        successText={`${humanize(scan.data?.type ?? "scan")} queued: the agent takes it at its next check-in.`}
+        successText={`${humanize(scan.data?.type ?? "scan")} queued: the agent takes it within seconds when it long-polls, else at its next check-in.`}
       />
       {confirmRemove ? (
         <ConfirmDialog

@@ -90,8 +90,8 @@ export function CommandLog({
         <h2 id="log-title">Log by attempt</h2>
         {attempts.length === 0 ? (
           <p className="muted">
-            Nothing yet: the agent takes the command at its next check-in
-            {pollIntervalSeconds ? ` (every ${pollIntervalSeconds} s)` : ""}.
+            Nothing yet: an agent waiting in a long poll takes the command within seconds; one that polls
+            takes it at its next check-in{pollIntervalSeconds ? ` (every ${pollIntervalSeconds} s)` : ""}.
           </p>
         ) : (
           attempts.map((attempt) => (
