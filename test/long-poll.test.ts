@@ -86,6 +86,20 @@ describe("long-poll check-in", () => {
     expect(await lastCheckInOf(agent.agentId)).toBeGreaterThan(written ?? 0);
   });
 
+  test("a long poll is never held past the agent's poll interval, so presence stays right", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await server.api.db
+      .update(agents)
+      .set({ pollIntervalSeconds: 2 })
+      .where(eq(agents.id, agent.agentId as never));
+    const started = performance.now();
+    const answer = await agent.client.agent.checkIn.mutate({ ...checkIn, waitSeconds: 30 });
+    expect(answer.pollIntervalSeconds).toBe(2);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(server.api.wakeups.waiting).toBe(0);
+  });
+
   test("a revoked token is refused before any wait", async () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);

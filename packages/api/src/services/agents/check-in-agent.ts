@@ -68,6 +68,8 @@ export async function checkInAgent(db: DatabaseOrTransaction, options: CheckInOp
     let state = await readCheckIn(db, options, started);
     let commands = await leaseIfWork(db, options, state, started);
     if (wait && commands.length === 0) {
+      // Never held past the agent's poll interval: its presence counts check-ins within a few of them.
+      wait.shorten(state.pollIntervalSeconds * 1000);
       const reason = await wait.woken;
       if (reason === "queued") {
         const now = new Date();

@@ -48,12 +48,13 @@ export class CommandWakeups {
       settle = resolve;
     });
     if (this.#stopped) {
-      return { woken: Promise.resolve<WakeReason>("stopped"), cancel: () => {} };
+      return { woken: Promise.resolve<WakeReason>("stopped"), cancel: () => {}, shorten: () => {} };
     }
     const waiters = this.#waiters.get(agentId) ?? new Set<Waiter>();
     this.#waiters.set(agentId, waiters);
     let done = false;
-    const timer = setTimeout(() => waiter.wake("timeout"), options.timeoutMs);
+    const started = Date.now();
+    let timer = setTimeout(() => waiter.wake("timeout"), options.timeoutMs);
     const onAbort = () => waiter.wake("aborted");
     const waiter: Waiter = {
       wake: (reason) => {
@@ -69,7 +70,16 @@ export class CommandWakeups {
     waiters.add(waiter);
     if (options.signal?.aborted) waiter.wake("aborted");
     else options.signal?.addEventListener("abort", onAbort, { once: true });
-    return { woken, cancel: () => waiter.wake("aborted") };
+    return {
+      woken,
+      cancel: () => waiter.wake("aborted"),
+      /** Ends the wait `timeoutMs` after it began, if that is sooner than its limit. */
+      shorten: (timeoutMs: number) => {
+        if (done || timeoutMs >= options.timeoutMs) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => waiter.wake("timeout"), Math.max(0, started + timeoutMs - Date.now()));
+      },
+    };
   }
 
   wakeAgent(agentId: AgentId): void {
