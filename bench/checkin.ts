@@ -9,13 +9,10 @@
  */
 
 import { join } from "node:path";
-import { signAccessToken } from "@redflag/api/auth/tokens.ts";
-import { newId } from "@redflag/contracts";
-import { agents, createDatabase, locateMigrationsFolder, migrate } from "@redflag/db";
 import { spawn } from "bun";
-import postgres from "postgres";
 import { startNextServer } from "../test/e2e/next-server.ts";
 import { collectOutput } from "../test/harness/process-output.ts";
+import { benchSecret, seedBenchAgents } from "./seed-agents.ts";
 
 const settings = {
   agents: Number(process.env.BENCH_AGENTS ?? 1000),
@@ -26,35 +23,12 @@ const settings = {
 };
 if (!settings.postgresUrl) throw new Error("Run through `bun run bench:checkin`, which provides PostgreSQL");
 
-const secret = "benchmark-secret-benchmark-secret-0123456789";
-const name = `redflag_bench_${Math.random().toString(36).slice(2, 8)}`;
-const admin = postgres(settings.postgresUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${name}`);
-const url = new URL(settings.postgresUrl);
-url.pathname = `/${name}`;
+const seeded = await seedBenchAgents(settings.postgresUrl, settings.agents);
+const tokens = seeded.fleet.map((agent) => agent.token);
+const environment = { DATABASE_URL: seeded.databaseUrl, REDFLAG_SECRET: benchSecret };
 
-const handle = await createDatabase({ driver: "postgres", url: url.toString() });
-await migrate(handle.db, locateMigrationsFolder(import.meta.dir));
-const expiresAt = new Date(Date.now() + 3600_000);
-const tokens: string[] = [];
-for (let start = 0; start < settings.agents; start += 1000) {
-  const rows = Array.from({ length: Math.min(1000, settings.agents - start) }, (_, index) => ({
-    id: newId("agent"),
-    hostname: `bench-${start + index}`,
-    osType: "linux" as const,
-    osName: "Debian GNU/Linux",
-    osVersion: "12",
-    architecture: "x86_64",
-    agentVersion: "0.1.0",
-    machineId: `bench-${start + index}`,
-  }));
-  await handle.db.insert(agents).values(rows);
-  tokens.push(...rows.map((row) => signAccessToken(secret, { agentId: row.id, generation: 0, expiresAt })));
-}
-await handle.close();
-
-const server = await startNextServer({ DATABASE_URL: url.toString(), REDFLAG_SECRET: secret });
-const bare = await startBareServer({ DATABASE_URL: url.toString(), REDFLAG_SECRET: secret });
+const server = await startNextServer(environment);
+const bare = await startBareServer(environment);
 const body = JSON.stringify({
   json: {
     agentVersion: "0.1.0",
@@ -185,6 +159,5 @@ try {
 } finally {
   await server.stop();
   await bare.stop();
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await seeded.drop();
 }

@@ -9,13 +9,10 @@
  * raised by the script entry).
  */
 import { readFileSync } from "node:fs";
-import { signAccessToken } from "@redflag/api/auth/tokens.ts";
-import { type AgentId, newId } from "@redflag/contracts";
-import { agents, createDatabase, locateMigrationsFolder, migrate } from "@redflag/db";
-import postgres from "postgres";
 import { startNextServer } from "../test/e2e/next-server.ts";
 import { aptItem, scanReport } from "../test/harness/fixtures.ts";
 import { apiClient, rawCall } from "../test/harness/server.ts";
+import { benchSecret, seedBenchAgents } from "./seed-agents.ts";
 
 const settings = {
   held: Number(process.env.BENCH_HELD ?? 10_000),
@@ -25,42 +22,13 @@ const settings = {
 };
 if (!settings.postgresUrl) throw new Error("Run through `bun run bench:longpoll`, which provides PostgreSQL");
 
-const secret = "benchmark-secret-benchmark-secret-0123456789";
-const name = `redflag_bench_${Math.random().toString(36).slice(2, 8)}`;
-const admin = postgres(settings.postgresUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${name}`);
-const url = new URL(settings.postgresUrl);
-url.pathname = `/${name}`;
-
 const agentCount = Math.max(settings.held, settings.deliveryAgents);
-const handle = await createDatabase({ driver: "postgres", url: url.toString() });
-await migrate(handle.db, locateMigrationsFolder(import.meta.dir));
-const expiresAt = new Date(Date.now() + 3600_000);
-const fleet: { id: AgentId; token: string }[] = [];
-for (let start = 0; start < agentCount; start += 1000) {
-  const rows = Array.from({ length: Math.min(1000, agentCount - start) }, (_, index) => ({
-    id: newId("agent"),
-    hostname: `bench-${start + index}`,
-    osType: "linux" as const,
-    osName: "Debian GNU/Linux",
-    osVersion: "12",
-    architecture: "x86_64",
-    agentVersion: "0.1.0",
-    machineId: `bench-${start + index}`,
-  }));
-  await handle.db.insert(agents).values(rows);
-  fleet.push(
-    ...rows.map((row) => ({
-      id: row.id,
-      token: signAccessToken(secret, { agentId: row.id, generation: 0, expiresAt }),
-    })),
-  );
-}
-await handle.close();
+const seeded = await seedBenchAgents(settings.postgresUrl, agentCount);
+const fleet = seeded.fleet;
 
 const server = await startNextServer({
-  DATABASE_URL: url.toString(),
-  REDFLAG_SECRET: secret,
+  DATABASE_URL: seeded.databaseUrl,
+  REDFLAG_SECRET: benchSecret,
   REDFLAG_ADMIN_USER: "bench",
   REDFLAG_ADMIN_PASSWORD: "bench admin password",
 });
@@ -184,7 +152,6 @@ try {
 } finally {
   stopping = true;
   await server.stop();
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await seeded.drop();
   process.exit(0);
 }

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import postgres from "postgres";
 import { testEnvironment } from "../harness/environment.ts";
 import { hostFacts } from "../harness/fixtures.ts";
 import { apiClient, rawCall } from "../harness/server.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "./next-server.ts";
+import { type NextServer, serverDatabaseEnvironment, startNextServer } from "./next-server.ts";
 
 /**
  * Long polls through the production server (`next start`), whose agent path skips Next's request
@@ -20,22 +19,8 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 }, 60_000);
 
-async function databaseEnvironment(): Promise<Record<string, string>> {
-  if (!postgresUrl) {
-    const dataDirectory = temporaryDirectory("redflag-long-poll-");
-    cleanups.push(dataDirectory.remove);
-    return { REDFLAG_DATA_DIR: dataDirectory.path };
-  }
-  const name = `redflag_e2e_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  cleanups.push(async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return { DATABASE_URL: url.toString() };
+function databaseEnvironment(): Promise<Record<string, string>> {
+  return serverDatabaseEnvironment(postgresUrl, cleanups, "redflag-long-poll-");
 }
 
 const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };

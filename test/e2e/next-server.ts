@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import postgres from "postgres";
 import { collectOutput } from "../harness/process-output.ts";
 
 const webDirectory = resolve(import.meta.dir, "../../apps/web");
@@ -90,4 +91,31 @@ export async function startNextServer(environment: Record<string, string>): Prom
 export function temporaryDirectory(prefix: string) {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * The database environment of a production server under test: a fresh data directory for the
+ * embedded database, or a fresh database on the PostgreSQL at `postgresUrl`. Its removal goes on
+ * `cleanups`.
+ */
+export async function serverDatabaseEnvironment(
+  postgresUrl: string | null | undefined,
+  cleanups: (() => Promise<void> | void)[],
+  prefix = "redflag-e2e-",
+): Promise<Record<string, string>> {
+  if (!postgresUrl) {
+    const dataDirectory = temporaryDirectory(prefix);
+    cleanups.push(dataDirectory.remove);
+    return { REDFLAG_DATA_DIR: dataDirectory.path };
+  }
+  const name = `redflag_e2e_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  cleanups.push(async () => {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return { DATABASE_URL: url.toString() };
 }

@@ -4,11 +4,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import postgres from "postgres";
 import { testEnvironment } from "../harness/environment.ts";
 import { aptItem, hostFacts, scanReport } from "../harness/fixtures.ts";
 import { apiClient, rawCall } from "../harness/server.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "./next-server.ts";
+import { type NextServer, serverDatabaseEnvironment, startNextServer } from "./next-server.ts";
 
 /** The production Next.js server, on the embedded database or on REDFLAG_TEST_POSTGRES_URL. */
 const postgresUrl = testEnvironment.postgresUrl;
@@ -20,22 +19,8 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 }, 30_000);
 
-async function databaseEnvironment(): Promise<Record<string, string>> {
-  if (!postgresUrl) {
-    const dataDirectory = temporaryDirectory("redflag-e2e-");
-    cleanups.push(dataDirectory.remove);
-    return { REDFLAG_DATA_DIR: dataDirectory.path };
-  }
-  const name = `redflag_e2e_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  cleanups.push(async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return { DATABASE_URL: url.toString() };
+function databaseEnvironment(): Promise<Record<string, string>> {
+  return serverDatabaseEnvironment(postgresUrl, cleanups, "redflag-e2e-");
 }
 
 describe(`the production server (${postgresUrl ? "Postgres" : "embedded PGlite"})`, () => {
