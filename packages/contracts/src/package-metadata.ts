@@ -10,7 +10,11 @@ export const packageMetadataSchemas = {
   apt: z.looseObject({
     architecture: z.string().optional(),
     suites: z.array(z.string()).optional(),
-    /** dist-upgrade would not take it as things are (new dependencies, conflicts). */
+    /**
+     * dist-upgrade would not take it as things are (new dependencies, conflicts). Sent by agents whose
+     * scan ran a dist-upgrade simulation; scans no longer do (a dry run shows what an install would
+     * add or remove), so it is absent from newer agents and read by nothing.
+     */
     heldBack: z.boolean().optional(),
   }),
   dnf: z.looseObject({
