@@ -35,10 +35,14 @@ export function createTrpcHandler(
 ) {
   const { maxBodyBytes, trustProxy } = dependencies.config;
   const log = options.onInternalError ?? logServerFailure;
-  return async (request: Request): Promise<Response> => {
+  /**
+   * `bodyWithinLimit`: the caller already read the whole body into memory and it is within
+   * `maxBodyBytes` (the Node adapter, node-http.ts), so it is not read and copied a second time.
+   */
+  return async (request: Request, options: { bodyWithinLimit?: boolean } = {}): Promise<Response> => {
     let limited: Request | null;
     try {
-      limited = await limitBody(request, maxBodyBytes);
+      limited = options.bodyWithinLimit ? request : await limitBody(request, maxBodyBytes);
     } catch (error) {
       // The client went away or sent a broken stream: nothing to answer but that.
       return trpcErrorResponse(

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+export type FetchHandler = (request: Request, options?: { bodyWithinLimit?: boolean }) => Promise<Response>;
 
 /**
  * Serves one Node HTTP request with a fetch-style handler (the API's `createTrpcHandler`): the body is
@@ -31,6 +31,7 @@ export async function serveNodeRequest(
         body,
         signal: controller.signal,
       }),
+      { bodyWithinLimit: (body?.byteLength ?? 0) <= options.maxBodyBytes },
     );
   } catch {
     // The client went away mid-body, or sent one that cannot be read: nothing useful to answer.

@@ -6,7 +6,7 @@ import { agentsDirectory } from "./download-files";
 export type ApiRuntime = {
   env: ServerEnv;
   server: ApiServer;
-  handleTrpc: (request: Request) => Promise<Response>;
+  handleTrpc: ReturnType<typeof createTrpcHandler>;
 };
 
 // Kept on globalThis: instrumentation and each route are separate bundles, and dev reloads
