@@ -11,7 +11,6 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   exit 1
 fi
 dir=$(mktemp -d /tmp/redflag-pg.XXXXXX)
-port=${REDFLAG_TEST_POSTGRES_PORT:-$(( 55000 + RANDOM % 5000 ))}
 as_postgres() {
   if [ "$(id -u)" = "0" ]; then su postgres -s /bin/bash -c "$1"; else bash -c "$1"; fi
 }
@@ -22,8 +21,18 @@ cleanup() {
 }
 trap cleanup EXIT
 as_postgres "$bin/initdb -D $dir/data -A trust -U postgres" >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-as_postgres "$bin/pg_ctl -D $dir/data -l $dir/log -w start -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'" >/dev/null \
-  || { cat "$dir/log" >&2; exit 1; }
+# A random port, another if it is taken (another cluster of a run beside this one): tried a few times.
+started=0
+for _ in 1 2 3 4 5; do
+  port=${REDFLAG_TEST_POSTGRES_PORT:-$(( 55000 + RANDOM % 5000 ))}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+  if as_postgres "$bin/pg_ctl -D $dir/data -l $dir/log -w start -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'" >/dev/null; then
+    started=1
+    break
+  fi
+  [ -n "${REDFLAG_TEST_POSTGRES_PORT:-}" ] && break
+done
+[ "$started" = 1 ] || { cat "$dir/log" >&2; exit 1; }
 export REDFLAG_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 # For tests that restart the cluster themselves (bench/fleet.ts: pg_ctl -D "$REDFLAG_TEST_POSTGRES_DATA" -m immediate
 # restart, as the postgres user when run as root; the server log is "$REDFLAG_TEST_POSTGRES_DATA/../log").
