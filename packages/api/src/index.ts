@@ -3,6 +3,6 @@ export { createServerCaller } from "./caller.ts";
 export * from "./config.ts";
 export { AppError, retryAfterSeconds, unavailableCause } from "./errors.ts";
 export { createTrpcHandler, trpcEndpoint, trpcErrorResponse } from "./http.ts";
-export { type FetchHandler, serveNodeRequest } from "./node-http.ts";
+export { type FetchHandler, serveNodeRequest, writeNodeResponse } from "./node-http.ts";
 export { type AppRouter, appRouter } from "./root.ts";
 export { type ApiServer, type StartOptions, startApiServer } from "./server.ts";

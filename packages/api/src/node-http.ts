@@ -42,13 +42,22 @@ export async function serveNodeRequest(
     return;
   }
   if (controller.signal.aborted || response.destroyed) return;
+  await writeNodeResponse(answer, response, options.extraHeaders);
+}
+
+/** Writes a fetch-style answer to a Node response, with `extraHeaders` added where the answer has none. */
+export async function writeNodeResponse(
+  answer: Response,
+  response: ServerResponse,
+  extraHeaders: ReadonlyArray<{ key: string; value: string }> = [],
+): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   answer.headers.forEach((value, key) => {
     if (key !== "set-cookie") headers[key] = value;
   });
   const cookies = answer.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  for (const { key, value } of options.extraHeaders ?? []) headers[key.toLowerCase()] ??= value;
+  for (const { key, value } of extraHeaders) headers[key.toLowerCase()] ??= value;
   const payload = Buffer.from(await answer.arrayBuffer());
   headers["content-length"] = String(payload.byteLength);
   response.writeHead(answer.status, headers);

@@ -1,8 +1,7 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
-import { serveNodeRequest, trpcErrorResponse } from "@redflag/api";
-import { TRPCError } from "@trpc/server";
+import { serveNodeRequest, writeNodeResponse } from "@redflag/api";
 import { nonDocumentPolicy, securityHeaders } from "~/security-headers";
-import { getApi } from "~/server/api";
+import { apiUnavailable, getApi } from "~/server/api";
 
 const installed = Symbol.for("redflag.agentFastPath");
 const agentProcedurePath = /^\/api\/trpc\/agent\.[A-Za-z]+(?:\?.*)?$/;
@@ -42,15 +41,6 @@ async function serveAgentCall(request: IncomingMessage, response: ServerResponse
     });
   } catch (error) {
     console.error("[redflag] The API could not start:", error);
-    if (response.headersSent) return;
-    const unavailable = trpcErrorResponse(
-      new TRPCError({
-        code: "SERVICE_UNAVAILABLE",
-        message: "The server could not start its API; see the server log",
-        cause: error,
-      }),
-    );
-    response.writeHead(unavailable.status, Object.fromEntries(unavailable.headers));
-    response.end(await unavailable.text());
+    if (!response.headersSent) await writeNodeResponse(apiUnavailable(error), response, answerHeaders);
   }
 }

@@ -1,5 +1,6 @@
-import { type ApiServer, createTrpcHandler, startApiServer } from "@redflag/api";
+import { type ApiServer, createTrpcHandler, startApiServer, trpcErrorResponse } from "@redflag/api";
 import { createDatabase } from "@redflag/db";
+import { TRPCError } from "@trpc/server";
 import { type ServerEnv, serverEnv } from "~/env";
 import { agentsDirectory } from "./download-files";
 
@@ -56,4 +57,16 @@ async function startApi(): Promise<ApiRuntime> {
   // Failures go to the API's own log (with the request id the client was given).
   const handleTrpc = createTrpcHandler(server);
   return { env, server, handleTrpc };
+}
+
+/** What an API call gets while the API could not start (the database unreachable at boot, say). */
+export function apiUnavailable(cause: unknown): Response {
+  return trpcErrorResponse(
+    new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The server could not start its API; see the server log",
+      cause,
+    }),
+    { "cache-control": "no-store" },
+  );
 }
