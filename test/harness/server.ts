@@ -43,7 +43,13 @@ export const testSecret = "test-secret-that-is-long-enough-0123456789";
 
 /** The real API handler on a real HTTP port, over a fresh database. */
 export async function startTestServer(
-  options: { rateLimits?: Partial<RateLimitConfig>; maxBodyBytes?: number; agentsDirectory?: string } = {},
+  options: {
+    rateLimits?: Partial<RateLimitConfig>;
+    maxBodyBytes?: number;
+    agentsDirectory?: string;
+    /** The time scheduled jobs see; the scheduler never ticks on its own here (tests call `api.scheduler.tick()`). */
+    clock?: () => Date;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const api = await startApiServer({
@@ -59,6 +65,8 @@ export async function startTestServer(
       agentsDirectory: options.agentsDirectory ?? null,
     },
     leaseSweepIntervalMs: 0,
+    schedulerIntervalMs: 0,
+    clock: options.clock,
   });
   const handler = createTrpcHandler(api, {
     onInternalError: (error) => console.error("internal error in test server:", error),

@@ -1,11 +1,15 @@
-import type { AgentId, ApiTokenId, Role, UserId } from "@redflag/contracts";
+import type { AgentId, ApiTokenId, MaintenanceWindowId, PolicyId, Role, UserId } from "@redflag/contracts";
 
 /** Who is making a change, as recorded in audit events. */
 export type Actor =
   | { type: "user"; userId: UserId; username: string; role: Role; sessionId: string }
   | { type: "api_token"; tokenId: ApiTokenId; userId: UserId; role: Role }
   | { type: "agent"; agentId: AgentId }
+  | AutomationActor
   | { type: "system" };
+
+/** A policy or maintenance window acting on its own: the audit trail names the one that did it. */
+export type AutomationActor = { type: "automation"; id: PolicyId | MaintenanceWindowId; name: string };
 
 export type AdminActor = Extract<Actor, { type: "user" | "api_token" }>;
 

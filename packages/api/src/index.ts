@@ -5,4 +5,5 @@ export { AppError, retryAfterSeconds, unavailableCause } from "./errors.ts";
 export { createTrpcHandler, trpcEndpoint, trpcErrorResponse } from "./http.ts";
 export { type FetchHandler, serveNodeRequest, writeNodeResponse } from "./node-http.ts";
 export { type AppRouter, appRouter } from "./root.ts";
+export { every, type JobContext, type ScheduledJob, Scheduler } from "./scheduler/scheduler.ts";
 export { type ApiServer, type StartOptions, startApiServer } from "./server.ts";

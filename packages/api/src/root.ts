@@ -6,6 +6,9 @@ import { authRouter } from "./router/auth.ts";
 import { commandsRouter } from "./router/commands.ts";
 import { dashboardRouter } from "./router/dashboard.ts";
 import { healthRouter } from "./router/health.ts";
+import { maintenanceWindowsRouter } from "./router/maintenance-windows.ts";
+import { notificationsRouter } from "./router/notifications.ts";
+import { policiesRouter } from "./router/policies.ts";
 import { registrationTokensRouter } from "./router/registration-tokens.ts";
 import { settingsRouter } from "./router/settings.ts";
 import { signingKeysRouter } from "./router/signing-keys.ts";
@@ -27,6 +30,9 @@ export const appRouter = createTRPCRouter({
   health: healthRouter,
   audit: auditRouter,
   dashboard: dashboardRouter,
+  policies: policiesRouter,
+  maintenanceWindows: maintenanceWindowsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

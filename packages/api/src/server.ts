@@ -2,6 +2,8 @@ import { createDatabase, type DatabaseHandle, type DatabaseOptions, migrate } fr
 import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
+import { scheduledJobs } from "./scheduler/jobs.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
 import { CommandWakeups } from "./services/agents/command-wakeups.ts";
 import { HeartbeatWriter } from "./services/agents/heartbeats.ts";
 import { expireLeases } from "./services/commands/expire-leases.ts";
@@ -20,6 +22,10 @@ export type StartOptions = {
   initialAdmin?: { username: string; password: string } | null;
   /** How often leases that ran out are taken back and expired rate limit counters deleted, in ms; 0 turns the sweep off. */
   leaseSweepIntervalMs?: number;
+  /** How often the scheduler looks for due jobs, in ms; 0: never on its own (tests call `scheduler.tick()`). */
+  schedulerIntervalMs?: number;
+  /** The time scheduled jobs see; tests move it. */
+  clock?: () => Date;
 };
 
 export type ApiServer = ApiDependencies & { handle: DatabaseHandle; stop: () => Promise<void> };
@@ -68,12 +74,22 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
         }, sweepMs)
       : null;
   sweeper?.unref?.();
+  const config = { ...options.config, secret };
+  const scheduler = new Scheduler({
+    db: handle.db,
+    config,
+    jobs: scheduledJobs,
+    clock: options.clock,
+    onError: (job, error) => console.error(`Scheduled job ${job} failed:`, error),
+  });
+  scheduler.start(options.schedulerIntervalMs ?? 5_000);
   return {
     handle,
     db: handle.db,
     driver: handle.driver,
     ping: handle.ping,
-    config: { ...options.config, secret },
+    config,
+    scheduler,
     sessions,
     signingKeys,
     wakeups,
@@ -81,6 +97,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     startedAt: new Date(),
     async stop() {
       if (sweeper) clearInterval(sweeper);
+      await scheduler.stop();
       await wakeups.stop();
       if (ownsHandle) await handle.close();
     },

@@ -10,6 +10,7 @@ import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 import { internalErrorMessage, toClientError } from "./errors.ts";
+import type { Scheduler } from "./scheduler/scheduler.ts";
 import type { CommandWakeups } from "./services/agents/command-wakeups.ts";
 import type { HeartbeatWriter } from "./services/agents/heartbeats.ts";
 import type { SigningKeys } from "./services/signing/signing-keys.ts";
@@ -27,6 +28,8 @@ export type ApiDependencies = {
   wakeups: CommandWakeups;
   /** Agents' heartbeats, written by group commit. */
   heartbeats: HeartbeatWriter;
+  /** The one scheduler (policies, windows, notifications); `requestRun` makes a job due now. */
+  scheduler: Scheduler;
   startedAt: Date;
 };
 

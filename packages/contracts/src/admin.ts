@@ -281,7 +281,7 @@ export const listAuditEventsInput = z.object({
 });
 export const auditEventSchema = z.object({
   id: idSchema("auditEvent"),
-  actorType: z.enum(["user", "api_token", "agent", "system"]),
+  actorType: z.enum(["user", "api_token", "agent", "automation", "system"]),
   actorId: z.string().nullable(),
   action: z.string(),
   entityType: z.string(),

@@ -13,6 +13,12 @@ export const idPrefixes = {
   command: "cmd",
   commandLog: "log",
   auditEvent: "aud",
+  policy: "pol",
+  maintenanceWindow: "win",
+  windowRun: "wrn",
+  rollout: "rol",
+  notificationTarget: "ntt",
+  notificationDelivery: "ntd",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -30,6 +36,12 @@ export type UpdateId = Id<"update">;
 export type CommandId = Id<"command">;
 export type CommandLogId = Id<"commandLog">;
 export type AuditEventId = Id<"auditEvent">;
+export type PolicyId = Id<"policy">;
+export type MaintenanceWindowId = Id<"maintenanceWindow">;
+export type WindowRunId = Id<"windowRun">;
+export type RolloutId = Id<"rollout">;
+export type NotificationTargetId = Id<"notificationTarget">;
+export type NotificationDeliveryId = Id<"notificationDelivery">;
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 

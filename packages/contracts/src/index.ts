@@ -1,5 +1,6 @@
 export * from "./admin.ts";
 export * from "./agent.ts";
+export * from "./automation.ts";
 export * from "./enums.ts";
 export * from "./ids.ts";
 export * from "./lifecycle.ts";

@@ -1,7 +1,8 @@
 import type { AuditEventId } from "@redflag/contracts";
 import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-export type ActorType = "user" | "api_token" | "agent" | "system";
+/** `automation`: a policy or maintenance window, whose id is the actor id. */
+export type ActorType = "user" | "api_token" | "agent" | "automation" | "system";
 
 /** Append-only: every state change, who made it, and the state before and after. */
 export const auditEvents = pgTable(

@@ -1,4 +1,12 @@
-import type { AgentId, CommandId, PackageType, Severity, UpdateId, UpdateStatus } from "@redflag/contracts";
+import type {
+  AgentId,
+  CommandId,
+  PackageType,
+  PolicyId,
+  Severity,
+  UpdateId,
+  UpdateStatus,
+} from "@redflag/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -12,6 +20,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
+import { policies } from "./automation.ts";
 
 /** Severities from most to least urgent as 0…4: what "sort by severity" means (an indexed expression). */
 export function severityRank(severity: AnyPgColumn | SQL) {
@@ -42,6 +51,12 @@ export const updates = pgTable(
     status: text("status").$type<UpdateStatus>().notNull(),
     installedVersion: text("installed_version"),
     lastCommandId: text("last_command_id").$type<CommandId>(),
+    /** The host itself holds the package back (`apt-mark hold`, `dnf versionlock`), as its agent reported. */
+    hostHeld: boolean("host_held").notNull().default(false),
+    /** The hold policy matching this update, kept by the policy run: shown as held, never approved automatically. */
+    heldByPolicyId: text("held_by_policy_id")
+      .$type<PolicyId>()
+      .references(() => policies.id, { onDelete: "set null" }),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" })
@@ -64,6 +79,10 @@ export const updates = pgTable(
     index("updates_first_seen_idx").on(table.firstSeenAt, table.id),
     index("updates_severity_rank_idx").on(severityRank(table.severity), table.id),
     // Substring search (ILIKE '%…%') through trigrams.
+    // Deleting a hold policy sets its updates free; few updates are held, so a partial index.
+    index("updates_held_by_policy_idx")
+      .on(table.heldByPolicyId)
+      .where(sql`${table.heldByPolicyId} is not null`),
     index("updates_package_name_trgm_idx").using("gin", table.packageName.op("gin_trgm_ops")),
   ],
 );

@@ -41,6 +41,8 @@ function actorIdentity(actor: Actor) {
       return { type: "api_token" as const, id: actor.tokenId };
     case "agent":
       return { type: "agent" as const, id: actor.agentId };
+    case "automation":
+      return { type: "automation" as const, id: actor.id };
     case "system":
       return { type: "system" as const, id: null };
   }
