@@ -18,6 +18,15 @@ export const settingSchemas = {
   commandLogRetentionDays: retentionDays,
   /** An agent checking in with an older version than the server's build gets one update_agent. */
   keepAgentsAtServerVersion: z.boolean(),
+  /** Fleet-wide: at most this many installs queued by automation (windows, policies) run at once. */
+  maxConcurrentInstalls: z.number().int().min(1).max(10_000),
+  /** When the daily digest notification is sent: "HH:MM" in `dailyDigestTimeZone` (an IANA name). */
+  dailyDigestTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)"),
+  dailyDigestTimeZone: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
 } as const;
 
 export const settingsSchema = z.object(settingSchemas);
@@ -35,6 +44,9 @@ export const settingDefaults: Settings = {
   scanRetentionDays: 90,
   commandLogRetentionDays: 90,
   keepAgentsAtServerVersion: false,
+  maxConcurrentInstalls: 10,
+  dailyDigestTime: "08:00",
+  dailyDigestTimeZone: "UTC",
 };
 
 export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
@@ -52,5 +64,18 @@ export const setSettingInput = z.discriminatedUnion("key", [
   z.object({ key: z.literal("scanRetentionDays"), value: settingSchemas.scanRetentionDays }),
   z.object({ key: z.literal("commandLogRetentionDays"), value: settingSchemas.commandLogRetentionDays }),
   z.object({ key: z.literal("keepAgentsAtServerVersion"), value: settingSchemas.keepAgentsAtServerVersion }),
+  z.object({ key: z.literal("maxConcurrentInstalls"), value: settingSchemas.maxConcurrentInstalls }),
+  z.object({ key: z.literal("dailyDigestTime"), value: settingSchemas.dailyDigestTime }),
+  z.object({ key: z.literal("dailyDigestTimeZone"), value: settingSchemas.dailyDigestTimeZone }),
 ]);
+
+/** Whether the runtime knows this IANA time zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 export type SetSettingInput = z.infer<typeof setSettingInput>;
