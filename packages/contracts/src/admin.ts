@@ -107,6 +107,8 @@ export const listUpdatesInput = z.object({
   severities: z.array(severitySchema).max(5).optional(),
   packageTypes: z.array(packageTypeSchema).max(5).optional(),
   security: z.boolean().optional(),
+  /** Held on the host (apt-mark hold, dnf versionlock) or by a hold policy: true lists those, false the rest. */
+  held: z.boolean().optional(),
   search: searchText(200).optional(),
   sort: z.enum(["packageName", "severity", "firstSeenAt", "hostname"]).default("packageName"),
   direction: sortDirectionSchema.default("asc"),
@@ -132,6 +134,10 @@ export const updateSummarySchema = z.object({
   lastCommandId: idSchema("command").nullable(),
   firstSeenAt: z.date(),
   statusChangedAt: z.date(),
+  /** The host holds the package back (its agent reported `apt-mark hold` or `dnf versionlock`). */
+  hostHeld: z.boolean(),
+  /** The hold policy that matches this update, if any: it is not installed automatically. */
+  heldByPolicy: z.object({ id: idSchema("policy"), name: z.string() }).nullable(),
 });
 export const listUpdatesOutput = z.object({ items: z.array(updateSummarySchema), total: z.number().int() });
 export const changedCountOutput = z.object({ changed: z.number().int() });

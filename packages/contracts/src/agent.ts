@@ -171,6 +171,11 @@ export const scanItemSchema = z.object({
   source: packageText.nullable().default(null),
   sizeBytes: safeInteger().nonnegative().nullable().default(null),
   metadata: jsonRecord(16 * 1024).default({}),
+  /**
+   * The host itself holds the package back (`apt-mark hold`, `dnf versionlock`): the update is pending,
+   * but the package manager will not install it until the host lets go. Older agents omit it (false).
+   */
+  held: z.boolean().optional(),
 });
 export type ScanItem = z.infer<typeof scanItemSchema>;
 

@@ -16,6 +16,7 @@ export const updateFilterSchema = listUpdatesInput.pick({
   severities: true,
   packageTypes: true,
   security: true,
+  held: true,
   search: true,
 });
 export type UpdateFilter = z.infer<typeof updateFilterSchema>;

@@ -2,6 +2,7 @@ import type { ScanItem, Severity } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
 import type { Scanner } from "../package-manager.ts";
+import { aptHeldPackages, isHeld, showHoldArgv } from "./holds.ts";
 import { isSecurityOrigin, isSecuritySuite, type Origin, parseUpgradableList } from "./parse.ts";
 import { aptRebootStatus } from "./reboot-required.ts";
 import {
@@ -33,6 +34,8 @@ export const aptScanCommands = {
   update: ["apt-get", "update", "-q", "-o", "APT::Update::Error-Mode=any"],
   list: ["apt", "list", "--upgradable"],
   listsDirectory: aptListsDirectoryArgv,
+  /** Held packages are still listed as upgradable: this says which of them apt will not touch. */
+  holds: showHoldArgv,
 };
 
 export async function scanApt(settings: AptSettings): Promise<ScanItem[]> {
@@ -50,16 +53,21 @@ export async function scanApt(settings: AptSettings): Promise<ScanItem[]> {
       operation: "apt-config shell",
     });
   }
-  const list = await runApt(settings, aptScanCommands.list);
+  const [list, held] = await Promise.all([runApt(settings, aptScanCommands.list), aptHeldPackages(settings)]);
   if (list.exitCode !== 0) throw aptFailure(list, "apt list --upgradable");
-  return aptScanItems(list.stdout, readArchives(listsDirectory));
+  return aptScanItems(list.stdout, readArchives(listsDirectory), held);
 }
 
 /**
  * `apt list --upgradable` names every upgradable package and the suites of its candidate; the
- * archives (Release files) add each suite's label (`Debian-Security`) and release.
+ * archives (Release files) add each suite's label (`Debian-Security`) and release; `held` marks the
+ * packages the host holds back (they are pending all the same).
  */
-export function aptScanItems(listOutput: string, archives: Archive[]): ScanItem[] {
+export function aptScanItems(
+  listOutput: string,
+  archives: Archive[],
+  held: ReadonlySet<string> = new Set(),
+): ScanItem[] {
   const list = parseUpgradableList(listOutput);
   if (list.problems.length > 0) {
     throw new AgentError(
@@ -86,6 +94,7 @@ export function aptScanItems(listOutput: string, archives: Archive[]): ScanItem[
       source: source ? source.slice(0, 256) : null,
       sizeBytes: null,
       metadata: { architecture: line.architecture, suites: line.suites },
+      held: isHeld(held, line.packageName, line.architecture),
     };
   });
 }

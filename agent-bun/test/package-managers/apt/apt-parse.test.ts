@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isHeld, parseShowHold } from "../../../src/package-managers/apt/holds.ts";
 import { parseStatusLine } from "../../../src/package-managers/apt/installer.ts";
 import { isPackageName, isPackageVersion } from "../../../src/package-managers/apt/package-name.ts";
 import {
@@ -346,5 +347,18 @@ describe("validation and other apt outputs", () => {
         { version: "1.0-1", sources: ["/tmp/root/var/lib/dpkg/status"] },
       ],
     });
+  });
+});
+
+describe("apt-mark showhold", () => {
+  test("one name a line, foreign architectures as name:arch; anything else is unrecognized", () => {
+    const held = parseShowHold("rf-held\nlibc6:i386\n\n");
+    expect([...held]).toEqual(["rf-held", "libc6:i386"]);
+    expect(isHeld(held, "rf-held", "all")).toBe(true);
+    expect(isHeld(held, "libc6", "i386")).toBe(true);
+    expect(isHeld(held, "libc6", "amd64")).toBe(false);
+    expect(() => parseShowHold("E: Could not open file\n")).toThrow(
+      expect.objectContaining({ kind: "unrecognized", operation: "apt-mark showhold" }),
+    );
   });
 });

@@ -101,23 +101,78 @@ describe("the APT scanner on an isolated root", () => {
     ]);
   });
 
-  test("a held package (dpkg selection `hold`) is listed as apt lists it", async () => {
+  test("a package held with `apt-mark hold` is still listed, marked held; the others are not", async () => {
     const held = new AptSandbox([
       { name: "main", suite: "stable", label: "RedFlag Test", origin: "RedFlag" },
     ]);
     try {
       held.seed(held.addPackage("main", { name: "rf-held", version: "1.0" }));
+      held.seed(held.addPackage("main", { name: "rf-free", version: "1.0" }));
       held.addPackage("main", { name: "rf-held", version: "1.1" });
+      held.addPackage("main", { name: "rf-free", version: "1.1" });
       held.publish("main");
+      expect(held.apt(["apt-mark", "hold", "rf-held"]).trim()).toBe("rf-held set on hold.");
+      expect(held.apt(["apt-mark", "showhold"]).trim()).toBe("rf-held");
+      // What apt itself says: a held package stays in `apt list --upgradable`.
+      held.apt(["apt-get", "update", "-q"]);
+      expect(held.apt(["apt", "list", "--upgradable"])).toContain(
+        "rf-held/stable 1.1 all [upgradable from: 1.0]",
+      );
+      const items = await createAptScanner(configFor(held)).scan();
+      expect(
+        items.map((item) => [item.packageName, item.currentVersion, item.availableVersion, item.held]),
+      ).toEqual([
+        ["rf-free", "1.0", "1.1", false],
+        ["rf-held", "1.0", "1.1", true],
+      ]);
+      // A hold set the dpkg way (`dpkg --set-selections`) is the same selection state.
+      held.apt(["apt-mark", "unhold", "rf-held"]);
       const selections = Bun.spawnSync(["dpkg", `--root=${held.fakeRoot}`, "--set-selections"], {
-        stdin: new TextEncoder().encode("rf-held hold\n"),
+        stdin: new TextEncoder().encode("rf-free hold\n"),
       });
       expect(selections.exitCode).toBe(0);
-      const items = await createAptScanner(configFor(held)).scan();
-      expect(run(["apt-mark", "showhold"], { env: { APT_CONFIG: held.configFile } }).trim()).toBe("rf-held");
-      expect(items.map((item) => [item.packageName, item.currentVersion, item.availableVersion])).toEqual([
-        ["rf-held", "1.0", "1.1"],
+      const again = await createAptScanner(configFor(held)).scan();
+      expect(again.map((item) => [item.packageName, item.held])).toEqual([
+        ["rf-free", true],
+        ["rf-held", false],
       ]);
+    } finally {
+      held.remove();
+    }
+  });
+
+  test("installing a held package fails saying so, installs nothing of it, and the others go ahead", async () => {
+    const held = new AptSandbox([
+      { name: "main", suite: "stable", label: "RedFlag Test", origin: "RedFlag" },
+    ]);
+    try {
+      held.seed(held.addPackage("main", { name: "rf-held", version: "1.0" }));
+      held.seed(held.addPackage("main", { name: "rf-free", version: "1.0" }));
+      held.addPackage("main", { name: "rf-held", version: "1.1" });
+      held.addPackage("main", { name: "rf-free", version: "1.1" });
+      held.publish("main");
+      held.apt(["apt-mark", "hold", "rf-held"]);
+      held.apt(["apt-get", "update", "-q"]);
+      const installer = createAptInstaller(configFor(held));
+      const result = await installer.install(
+        [target("rf-held", "1.0", "1.1"), target("rf-free", "1.0", "1.1")],
+        () => {},
+      );
+      expect(result.outcomes.map((outcome) => [outcome.status, outcome.message])).toEqual([
+        [
+          "failed",
+          "rf-held is held on the host (apt-mark hold); unhold it there (apt-mark unhold rf-held) to install this update",
+        ],
+        ["installed", ""],
+      ]);
+      expect(result.output).toContain("rf-held is held on the host (apt-mark hold)");
+      expect(held.installedVersion("rf-held")).toBe("1.0");
+      expect(held.installedVersion("rf-free")).toBe("1.1");
+      // Only the held package: apt never runs.
+      const alone = await installer.install([target("rf-held", "1.0", "1.1")], () => {});
+      expect(alone).toMatchObject({ exitCode: null, outcomes: [{ status: "failed" }] });
+      expect(alone.output).not.toContain("$ apt-get");
+      expect(held.installedVersion("rf-held")).toBe("1.0");
     } finally {
       held.remove();
     }

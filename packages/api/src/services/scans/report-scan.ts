@@ -191,6 +191,7 @@ function rowOf(packageType: PackageType, item: ScanItem) {
     source: item.source,
     size_bytes: item.sizeBytes,
     metadata: item.metadata,
+    host_held: item.held ?? false,
   };
 }
 
@@ -220,7 +221,7 @@ async function reconcile(tx: DatabaseOrTransaction, scope: Scope): Promise<Chang
         select * from jsonb_to_recordset(${scope.items}::jsonb) as item(
           id text, package_type text, package_name text, target text, current_version text,
           available_version text, severity text, security boolean, cves jsonb, source text,
-          size_bytes bigint, metadata jsonb)
+          size_bytes bigint, metadata jsonb, host_held boolean)
       ),
       changing as (
         select stored.id, stored.before_status,
@@ -231,7 +232,7 @@ async function reconcile(tx: DatabaseOrTransaction, scope: Scope): Promise<Chang
             else stored.before_status
           end as status,
           item.current_version, item.available_version, item.severity, item.security, item.cves,
-          item.source, item.size_bytes, item.metadata
+          item.source, item.size_bytes, item.metadata, item.host_held
         from item
         -- Item by item through the unique index, whatever the planner believes of the table's size.
         cross join lateral (
@@ -247,7 +248,8 @@ async function reconcile(tx: DatabaseOrTransaction, scope: Scope): Promise<Chang
               or stored.source is distinct from item.source
               or stored.size_bytes is distinct from item.size_bytes
               or stored.cves <> item.cves
-              or stored.metadata <> item.metadata)
+              or stored.metadata <> item.metadata
+              or stored.host_held <> item.host_held)
           for update
         ) stored
       ),
@@ -261,6 +263,7 @@ async function reconcile(tx: DatabaseOrTransaction, scope: Scope): Promise<Chang
           source = changing.source,
           size_bytes = changing.size_bytes,
           metadata = changing.metadata,
+          host_held = changing.host_held,
           status = changing.status,
           last_seen_at = ${now}::timestamptz,
           status_changed_at = case when changing.status <> changing.before_status
@@ -273,10 +276,10 @@ async function reconcile(tx: DatabaseOrTransaction, scope: Scope): Promise<Chang
       ),
       inserted as (
         insert into updates (id, agent_id, package_type, package_name, target, current_version,
-          available_version, severity, security, cves, source, size_bytes, metadata, status)
+          available_version, severity, security, cves, source, size_bytes, metadata, host_held, status)
         select item.id, ${scope.agentId}, item.package_type, item.package_name, item.target,
           item.current_version, item.available_version, item.severity, item.security, item.cves,
-          item.source, item.size_bytes, item.metadata, 'available'
+          item.source, item.size_bytes, item.metadata, item.host_held, 'available'
         from item
         where not exists (
           select 1 from updates stored

@@ -1,6 +1,20 @@
-import type { AgentId, PackageType, Severity, UpdateStatus } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction, severityRank, updates } from "@redflag/db";
-import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
+import type { AgentId, PackageType, PolicyId, Severity, UpdateStatus } from "@redflag/contracts";
+import { agents, type DatabaseOrTransaction, policies, severityRank, updates } from "@redflag/db";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  not,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 
 export type UpdateFilterFields = {
   agentId?: AgentId;
@@ -8,6 +22,8 @@ export type UpdateFilterFields = {
   severities?: Severity[];
   packageTypes?: PackageType[];
   security?: boolean;
+  /** Held on the host or by a hold policy (true), or by neither (false). */
+  held?: boolean;
   search?: string;
 };
 export type ListUpdatesFilter = UpdateFilterFields & {
@@ -32,6 +48,12 @@ export async function updateFilterCondition(
   if (filter.severities?.length) conditions.push(inArray(updates.severity, filter.severities));
   if (filter.packageTypes?.length) conditions.push(inArray(updates.packageType, filter.packageTypes));
   if (filter.security !== undefined) conditions.push(eq(updates.security, filter.security));
+  if (filter.held !== undefined) {
+    const held = or(eq(updates.hostHeld, true), isNotNull(updates.heldByPolicyId));
+    conditions.push(
+      filter.held ? (held as SQL) : (and(not(updates.hostHeld), isNull(updates.heldByPolicyId)) as SQL),
+    );
+  }
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search)}%`;
     const hosts = await db
@@ -92,6 +114,8 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
         lastCommandId: updates.lastCommandId,
         firstSeenAt: updates.firstSeenAt,
         statusChangedAt: updates.statusChangedAt,
+        hostHeld: updates.hostHeld,
+        heldByPolicyId: updates.heldByPolicyId,
       })
       .from(updates)
       .innerJoin(agents, eq(agents.id, updates.agentId))
@@ -102,5 +126,27 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
     // Every update has its agent (a cascading foreign key), so the count needs no join.
     db.select({ total: count() }).from(updates).where(where),
   ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  const policyNames = await namesOfPolicies(
+    db,
+    items.flatMap((item) => item.heldByPolicyId ?? []),
+  );
+  return {
+    items: items.map(({ heldByPolicyId, ...item }) => ({
+      ...item,
+      heldByPolicy:
+        heldByPolicyId === null ? null : { id: heldByPolicyId, name: policyNames.get(heldByPolicyId) ?? "" },
+    })),
+    total: totals[0]?.total ?? 0,
+  };
+}
+
+/** The names of the hold policies of one page's updates: looked up for the page only, never joined to the list. */
+async function namesOfPolicies(db: DatabaseOrTransaction, ids: PolicyId[]): Promise<Map<PolicyId, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .select({ id: policies.id, name: policies.name })
+    .from(policies)
+    .where(inArray(policies.id, unique));
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
