@@ -109,6 +109,18 @@ export const configFileSchema = z.strictObject({
       stopTimeoutSeconds: z.number().int().min(0).max(600).optional(),
     })
     .default({}),
+  /**
+   * Local hooks (agent-bun/docs/hooks.md): programs the host's admin puts in the hooks directory, run
+   * before and after installs and before a reboot. Only this file names where they are.
+   */
+  hooks: z
+    .strictObject({
+      /** Default /etc/aggregator/hooks.d (%ProgramData%\\RedFlag\\hooks.d on Windows). */
+      directory: absolutePath.optional(),
+      /** A hook still running after this long is stopped and counts as failed. */
+      timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+    })
+    .default({ timeoutSeconds: 600 }),
   /** Windows Update: on when running on Windows. */
   windowsUpdate: z
     .strictObject({

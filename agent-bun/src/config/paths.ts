@@ -5,14 +5,20 @@ import type { AgentEnvironment } from "../environment.ts";
 export type AgentPaths = {
   config: string;
   stateDirectory: string;
+  /** Local hooks the host's admin puts there (agent-bun/docs/hooks.md); the server never writes them. */
+  hooksDirectory: string;
 };
 
 export function defaultPaths(environment: AgentEnvironment): AgentPaths {
   if (environment.platform === "win32") {
     const base = join(environment.programData, "RedFlag");
-    return { config: join(base, "config.json"), stateDirectory: base };
+    return { config: join(base, "config.json"), stateDirectory: base, hooksDirectory: join(base, "hooks.d") };
   }
-  return { config: "/etc/aggregator/config.json", stateDirectory: "/var/lib/aggregator" };
+  return {
+    config: "/etc/aggregator/config.json",
+    stateDirectory: "/var/lib/aggregator",
+    hooksDirectory: "/etc/aggregator/hooks.d",
+  };
 }
 
 /** Files inside the state directory. */

@@ -9,6 +9,8 @@ import {
 import type { ConfigFile } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
 import { describeError } from "../errors.ts";
+import { changeWithHooks, refusedByPreReboot } from "../hooks/around-commands.ts";
+import { hookSettings } from "../hooks/hooks.ts";
 import { lifecycleContextOf, runLifecycleCommand } from "../lifecycle/index.ts";
 import { maxOutputLength } from "../limits.ts";
 import { logger } from "../logging.ts";
@@ -104,26 +106,23 @@ async function installOrRollback(
   const items: ItemOutcome[] = [];
   const outputs: string[] = [];
   let exitCode: number | null = 0;
+  const hooks = hookSettings(context.config);
+  const commandType = command.type === "install" ? "install" : "rollback";
   for (const [packageType, targets] of groupByType(command.targets)) {
     const installer = installerFor(packageType, context.config);
-    let result: InstallResult;
-    try {
-      result =
-        command.type === "install"
-          ? await installer.install(targets, progress)
-          : await installer.rollback(targets, progress);
-    } catch (error) {
-      result = {
-        outcomes: targets.map((target) => ({
-          updateId: target.updateId,
-          status: "failed",
-          installedVersion: null,
-          message: describeError(error).slice(0, 2000),
-        })),
-        output: describeError(error),
-        exitCode: null,
-      };
-    }
+    // The host's own pre-install and post-install hooks around each package type's change.
+    const result: InstallResult = await changeWithHooks({
+      commandId: command.id,
+      commandType,
+      packageType,
+      targets,
+      settings: hooks,
+      progress,
+      change: () =>
+        commandType === "install"
+          ? installer.install(targets, progress)
+          : installer.rollback(targets, progress),
+    });
     items.push(
       ...result.outcomes.map((outcome) => ({ ...outcome, message: outcome.message.slice(0, 2000) })),
     );
@@ -212,7 +211,11 @@ async function run(
         items: [],
         result: {},
       };
-    case "reboot":
+    case "reboot": {
+      const refused = await refusedByPreReboot(command.id, hookSettings(context.config));
+      if (refused) return refused;
+      return runLifecycleCommand({ ...command, type: command.type }, lifecycleContextOf(context), progress);
+    }
     case "update_agent":
       return runLifecycleCommand({ ...command, type: command.type }, lifecycleContextOf(context), progress);
   }

@@ -19,6 +19,8 @@ export type RunOptions = {
   /** Stop the child after this long (SIGTERM, then SIGKILL 5 s later); the result then has `timedOut`. */
   timeoutMs: number;
   cwd?: string;
+  /** Written to the child's stdin, which is then closed; without it the child reads nothing. */
+  stdin?: string;
   /** Largest stdout/stderr kept, per stream; the end is kept, since errors come last. */
   maxOutputBytes?: number;
   /** Called with each complete line of stdout as it arrives (progress of a long install). */
@@ -57,7 +59,12 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
     child = Bun.spawn([...argv], {
       env,
       cwd: options.cwd,
-      stdio: withStatus ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+      stdio: [
+        options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+        "pipe",
+        "pipe",
+        ...(withStatus ? (["pipe"] as const) : []),
+      ],
     });
   } catch (error) {
     throw new AgentError(`cannot start ${program}: ${(error as Error).message}`, {
