@@ -27,8 +27,8 @@ export const windowRunStatuses = [
 export const windowRunStatusSchema = z.enum(windowRunStatuses);
 export type WindowRunStatus = z.infer<typeof windowRunStatusSchema>;
 
-/** One package version moving through a policy's stages. */
-export const rolloutStatuses = ["running", "stopped", "completed"] as const;
+/** One package version moving through a policy's stages; `cancelled` by an admin, nothing more approved. */
+export const rolloutStatuses = ["running", "stopped", "completed", "cancelled"] as const;
 export const rolloutStatusSchema = z.enum(rolloutStatuses);
 export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
 

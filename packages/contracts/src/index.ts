@@ -6,6 +6,7 @@ export * from "./ids.ts";
 export * from "./lifecycle.ts";
 export * from "./package-metadata.ts";
 export * from "./package-words.ts";
+export * from "./policies.ts";
 export * from "./primitives.ts";
 export * from "./rollback.ts";
 export * from "./signed.ts";
