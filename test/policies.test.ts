@@ -12,14 +12,14 @@ import { and, eq, inArray } from "drizzle-orm";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import { errorCodeOf, type TestServer, useTestServer } from "./harness/server.ts";
 
-// The policy job sees this clock; it runs ahead of the wall clock by `offset` (soak times pass by moving it).
-let offset = 0;
+// The time the policy job sees: tests set it (soak times pass by moving it), never the wall clock.
+let now = new Date();
 let server: TestServer;
 useTestServer(
   (started) => {
     server = started;
   },
-  { clock: () => new Date(Date.now() + offset) },
+  { clock: () => now },
 );
 
 let admin: Awaited<ReturnType<typeof signIn>>;
@@ -33,9 +33,9 @@ afterEach(async () => {
   await server.api.db.delete(notificationTargets);
 });
 
-/** One run of the policy job, as the scheduler does it a minute later; fails on the job's error. */
+/** One run of the policy job at `now`; fails on the job's error. */
 async function runPolicyJob() {
-  offset += 61_000;
+  await server.api.scheduler.requestRun("policies");
   expect(await server.api.scheduler.tick()).toContain("policies");
   const [job] = await server.api.db.select().from(schedulerJobs).where(eq(schedulerJobs.name, "policies"));
   expect(job?.lastError ?? null).toBeNull();
@@ -181,13 +181,16 @@ describe("policy matching", () => {
       policy: { name: "soak", action: "approve", agentIds: [agent.agentId], minAgeHours: 2 },
       enabled: true,
     });
+    const [row] = await server.api.db.select().from(updates).where(eq(updates.agentId, agent.agentId));
+    const firstSeen = row?.firstSeenAt.getTime() ?? 0;
+    now = new Date(firstSeen);
     await runPolicyJob();
     expect(await statusesOf(agent.agentId)).toEqual({ soaked: "available" });
-    // Each run moves the clock a minute on: this one runs two minutes short of the two hours.
-    offset += 2 * 3_600_000 - 240_000;
+    now = new Date(firstSeen + 2 * 3_600_000 - 1);
     await runPolicyJob();
     expect(await statusesOf(agent.agentId)).toEqual({ soaked: "available" });
-    offset += 120_000;
+    // (+1 ms: Postgres keeps microseconds the Date read back dropped.)
+    now = new Date(firstSeen + 2 * 3_600_000 + 1);
     await runPolicyJob();
     expect(await statusesOf(agent.agentId)).toEqual({ soaked: "approved" });
   });
