@@ -89,3 +89,32 @@ export function toScanItem(source: PackageType, value: unknown): ScanItem {
   }
   return parsed.data;
 }
+
+/**
+ * A package the host holds (apt-mark hold, dnf versionlock) is not changed: the package manager
+ * would refuse it anyway, and the agent never overrides the host. Each held target fails with
+ * `heldMessage`, saying where to let go of the hold; the others go ahead. Asked at install time,
+ * since a hold may be newer than the last scan.
+ */
+export async function changeExceptHeld(
+  targets: CommandTarget[],
+  heldMessage: (target: CommandTarget) => string | null,
+  change: (free: CommandTarget[]) => Promise<InstallResult>,
+): Promise<InstallResult> {
+  const refused: ItemOutcome[] = [];
+  const free: CommandTarget[] = [];
+  for (const target of targets) {
+    const message = heldMessage(target);
+    if (message === null) free.push(target);
+    else refused.push({ updateId: target.updateId, status: "failed", installedVersion: null, message });
+  }
+  if (refused.length === 0) return change(targets);
+  const heldOutput = refused.map((outcome) => outcome.message).join("\n");
+  if (free.length === 0) return { outcomes: refused, output: heldOutput, exitCode: null };
+  const result = await change(free);
+  return {
+    outcomes: [...refused, ...result.outcomes],
+    output: `${heldOutput}\n${result.output}`,
+    exitCode: result.exitCode,
+  };
+}

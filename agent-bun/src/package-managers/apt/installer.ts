@@ -5,6 +5,7 @@ import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
 import type { RunResult } from "../../host/run.ts";
 import {
+  changeExceptHeld,
   describePlan,
   type Installer,
   type InstallPlan,
@@ -26,42 +27,21 @@ export function createAptInstaller(config: ConfigFile): Installer {
   return {
     packageType: "apt",
     dryRun: (targets) => dryRun(settings, targets.map(pinnedTarget)),
-    install: (targets, progress) =>
-      exceptHeld(settings, targets, (free) => install(settings, free, progress)),
-    rollback: (targets, progress) =>
-      exceptHeld(settings, targets, (free) => rollback(settings, free, progress)),
+    install: async (targets, progress) =>
+      changeExceptHeld(targets, heldCheck(await aptHeldPackages(settings)), (free) =>
+        install(settings, free, progress),
+      ),
+    rollback: async (targets, progress) =>
+      changeExceptHeld(targets, heldCheck(await aptHeldPackages(settings)), (free) =>
+        rollback(settings, free, progress),
+      ),
   };
 }
 
-/**
- * A package the host holds is not changed: apt would refuse it anyway (and the agent never passes
- * --allow-change-held-packages), so it fails with a message saying where to let go of the hold, and
- * the other targets go ahead. Asked at install time: the hold may be newer than the last scan.
- */
-async function exceptHeld(
-  settings: AptSettings,
-  targets: CommandTarget[],
-  change: (free: CommandTarget[]) => Promise<InstallResult>,
-): Promise<InstallResult> {
-  const held = await aptHeldPackages(settings);
-  const refused: ItemOutcome[] = targets
-    .filter((target) => isHeld(held, target.packageName))
-    .map((target) => ({
-      updateId: target.updateId,
-      status: "failed",
-      installedVersion: null,
-      message: heldMessage(target.packageName),
-    }));
-  if (refused.length === 0) return change(targets);
-  const free = targets.filter((target) => !isHeld(held, target.packageName));
-  const heldOutput = refused.map((outcome) => outcome.message).join("\n");
-  if (free.length === 0) return { outcomes: refused, output: heldOutput, exitCode: null };
-  const result = await change(free);
-  return {
-    outcomes: [...refused, ...result.outcomes],
-    output: `${heldOutput}\n${result.output}`,
-    exitCode: result.exitCode,
-  };
+/** apt refuses to change a held package (the agent never passes --allow-change-held-packages). */
+function heldCheck(held: ReadonlySet<string>) {
+  return (target: CommandTarget) =>
+    isHeld(held, target.packageName) ? heldMessage(target.packageName) : null;
 }
 
 /** `name=version`, after checking both against Debian's rules: nothing else reaches apt's argv. */

@@ -62,6 +62,11 @@ export function needsRestartingArgv(options: DnfOptions = {}): string[] {
   return [...dnfPrefix(options), "needs-restarting", "-r"];
 }
 
+/** `dnf versionlock list` (dnf-plugins-core's versionlock plugin): the host's locks and excludes. */
+export function versionlockListArgv(options: DnfOptions = {}): string[] {
+  return [...dnfPrefix(options), "versionlock", "list"];
+}
+
 /** `dnf upgrade -y NAME...`: names are validated and passed after `--`, never as options. */
 export function upgradeArgv(names: readonly string[], options: DnfOptions = {}): string[] {
   return [...dnfPrefix(options), "upgrade", "-y", "--", ...names.map(assertRpmPackageName)];

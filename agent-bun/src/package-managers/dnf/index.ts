@@ -7,3 +7,4 @@ export * from "./rpm-query.ts";
 export * from "./scan-items.ts";
 export * from "./transaction.ts";
 export * from "./updateinfo.ts";
+export * from "./versionlock.ts";

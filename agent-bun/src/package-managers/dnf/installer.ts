@@ -1,19 +1,30 @@
 import type { CommandTarget, ItemOutcome } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { tailOfOutput } from "../../errors.ts";
-import type { Installer, InstallPlan, InstallResult, PlannedChange, Progress } from "../package-manager.ts";
+import {
+  changeExceptHeld,
+  type Installer,
+  type InstallPlan,
+  type InstallResult,
+  type PlannedChange,
+  type Progress,
+} from "../package-manager.ts";
 import {
   formatEvr,
   installedEvr,
   isExactlyInstalled,
+  isLockedAway,
   nevraArgument,
   parseRpmQuery,
   parseTransaction,
   parseTransactionProgress,
+  parseVersionlockList,
   type RpmQueryResult,
   repoqueryArgv,
   rpmQueryArgv,
   transactionArgv,
+  versionlockHeldMessage,
+  versionlockListArgv,
 } from "./index.ts";
 import { type DnfSettings, dnfSettings, runDnf } from "./run.ts";
 
@@ -22,9 +33,27 @@ export function createDnfInstaller(config: ConfigFile): Installer {
   return {
     packageType: "dnf",
     dryRun: async (targets) => plan(settings, "upgrade", targets.map(offered)),
-    install: (targets, progress) => install(settings, targets, progress),
-    rollback: (targets, progress) => rollback(settings, targets, progress),
+    install: async (targets, progress) =>
+      changeExceptHeld(targets, await heldCheck(settings), (free) => install(settings, free, progress)),
+    rollback: async (targets, progress) =>
+      changeExceptHeld(targets, await heldCheck(settings, "rollback"), (free) =>
+        rollback(settings, free, progress),
+      ),
   };
+}
+
+/** dnf leaves a version a lock keeps it from ("No match for argument"): the lock is the host's to lift. */
+async function heldCheck(settings: DnfSettings, change: "install" | "rollback" = "install") {
+  const locks = parseVersionlockList(await runDnf(versionlockListArgv(settings.dnf), "dnf versionlock list"));
+  return (target: CommandTarget) =>
+    isLockedAway(
+      locks,
+      target.packageName,
+      (change === "install" ? target.availableVersion : target.currentVersion) ?? "",
+      target.target || "noarch",
+    )
+      ? versionlockHeldMessage(target.packageName)
+      : null;
 }
 
 /** The offered build as dnf names it: `name-[epoch:]version-release.arch` (target is the arch). */

@@ -4,6 +4,7 @@ import { notRequired, type RebootStatus, type Scanner } from "../package-manager
 import {
   checkUpdateArgv,
   dnfScanItems,
+  isLockedAway,
   needsRestartingArgv,
   needsRestartingReasons,
   parseCheckUpdate,
@@ -11,9 +12,12 @@ import {
   parseRpmQuery,
   parseUpdateinfoInfo,
   parseUpdateinfoList,
+  parseVersionlockList,
   rpmQueryArgv,
   updateinfoInfoArgv,
   updateinfoListArgv,
+  versionlockListArgv,
+  versionlockPlugin,
 } from "./index.ts";
 import { type DnfSettings, dnfSettings, isDnfAvailable, runDnf } from "./run.ts";
 
@@ -37,11 +41,24 @@ export function dnfScanCommands(settings: DnfSettings) {
 }
 
 /**
- * check-update first (it refreshes expired metadata), then the advisories, and the installed
- * versions alongside. An error of any of them fails the scan: never a partial list.
+ * The host's version locks, then check-update (it refreshes expired metadata), then the advisories,
+ * and the installed versions alongside. An error of any of them fails the scan: never a partial list.
  */
 export async function scanDnf(settings: DnfSettings): Promise<ScanItem[]> {
-  const commands = dnfScanCommands(settings);
+  const locks = parseVersionlockList(await runDnf(versionlockListArgv(settings.dnf), "dnf versionlock list"));
+  // With the versionlock plugin on, dnf hides what a lock keeps back: asked without it, those
+  // updates are listed (they are pending) and marked held.
+  const commands = dnfScanCommands(
+    locks.length === 0
+      ? settings
+      : {
+          ...settings,
+          dnf: {
+            ...settings.dnf,
+            disablePlugins: [...(settings.dnf.disablePlugins ?? []), versionlockPlugin],
+          },
+        },
+  );
   const checkUpdate = parseCheckUpdate(await runDnf(commands.checkUpdate, "dnf check-update"));
   if (checkUpdate.updates.length === 0) return [];
   const names = [...new Set(checkUpdate.updates.map((update) => update.name))];
@@ -54,6 +71,7 @@ export async function scanDnf(settings: DnfSettings): Promise<ScanItem[]> {
   return dnfScanItems({ checkUpdate, advisories, advisoryDetails, installed }).map((item) => ({
     ...item,
     // The full NEVRA, as Fedora and RHEL people name a package build.
+    held: isLockedAway(locks, item.packageName, item.availableVersion, item.target),
     metadata: {
       ...item.metadata,
       nevra: `${item.packageName}-${item.availableVersion}.${item.target}`,

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -84,6 +84,35 @@ export class DnfSandbox {
       // Debian's dnf-plugins-core enables a "local" plugin that wants a repository of its own.
       disablePlugins: ["local"],
     };
+  }
+
+  /**
+   * Turns dnf's versionlock plugin (dnf-plugins-core) on with a lock list of this sandbox's own, so
+   * neither the host's plugin config nor its lock list is read. Returns the lock list's path.
+   */
+  enableVersionlock(): string {
+    const plugins = join(this.directory, "plugins");
+    const lockList = join(plugins, "versionlock.list");
+    mkdirSync(plugins, { recursive: true });
+    writeFileSync(join(plugins, "versionlock.conf"), `[main]\nenabled = 1\nlocklist = ${lockList}\n`);
+    writeFileSync(lockList, "");
+    appendFileSync(this.configFile, `pluginconfpath=${plugins}\n`);
+    return lockList;
+  }
+
+  /** Runs dnf on this sandbox (as the agent would, from agentConfig); fails with its output. */
+  dnf(...argv: string[]): string {
+    const config = this.agentConfig;
+    return run([
+      "dnf",
+      "-c",
+      config.configFile,
+      `--installroot=${config.installRoot}`,
+      `--releasever=${config.releaseVersion}`,
+      `--setopt=reposdir=${config.reposDir}`,
+      ...config.disablePlugins.map((plugin) => `--disableplugin=${plugin}`),
+      ...argv,
+    ]);
   }
 
   /** Builds a noarch rpm; returns its path. */

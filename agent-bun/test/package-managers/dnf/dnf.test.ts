@@ -51,6 +51,7 @@ describe("the DNF scanner and installer on real dnf", () => {
       cves: ["CVE-2026-10001", "CVE-2026-10002"],
       source: "redflag-test",
       sizeBytes: null,
+      held: false,
       metadata: {
         advisories: [{ id: "RFSA-2026:0101", type: "security", severity: "critical" }],
         nevra: "rf-openssl-1:3.1-1.noarch",
