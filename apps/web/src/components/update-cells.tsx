@@ -37,10 +37,31 @@ export function VersionCell(update: UpdateSummary) {
   );
 }
 
+/** Why an update waits however it is approved: the host holds it, or a hold policy matches it. */
+function HeldBadges(update: UpdateSummary) {
+  return (
+    <>
+      {update.hostHeld ? (
+        <div title="The host holds this package (apt-mark hold, dnf versionlock): an install fails until the hold is let go there">
+          <span className="pill warn">Held on host</span>
+        </div>
+      ) : null}
+      {update.heldByPolicy ? (
+        <div title="A hold policy matches this update: it is never approved automatically">
+          <span className="pill warn">
+            Held by policy <Untrusted text={update.heldByPolicy.name} />
+          </span>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 export function StatusCell(update: UpdateSummary) {
   return (
     <>
       <StatusBadge value={update.status} />
+      <HeldBadges {...update} />
       {update.lastCommandId ? (
         <div className="small-text">
           <Link href={`/commands/${update.lastCommandId}`}>last command</Link>

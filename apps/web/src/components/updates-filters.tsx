@@ -57,6 +57,15 @@ export function UpdatesFilters({ state }: { state: UpdateFilterState }) {
         ]}
         onChange={(value) => set({ security: value, page: null })}
       />
+      <EnumFilter
+        label="Held"
+        value={choices.held}
+        options={[
+          { value: "true", label: "Held (host or policy)" },
+          { value: "false", label: "Not held" },
+        ]}
+        onChange={(value) => set({ held: value, page: null })}
+      />
       {choices.agentId ? (
         <button type="button" className="chip" onClick={() => set({ agentId: null, page: null })}>
           Agent: <Untrusted text={agent.data?.hostname ?? choices.agentId} />{" "}

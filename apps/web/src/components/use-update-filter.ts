@@ -30,6 +30,7 @@ export function useUpdateFilter() {
   const severity = oneOf(params.get("severity"), severities);
   const packageType = oneOf(params.get("packageType"), packageTypes);
   const security = oneOf(params.get("security"), ["true", "false"] as const);
+  const held = oneOf(params.get("held"), ["true", "false"] as const);
   const search = params.get("search") ?? "";
   const filter: UpdateFilter = {
     agentId,
@@ -37,16 +38,19 @@ export function useUpdateFilter() {
     severities: severity ? [severity] : undefined,
     packageTypes: packageType ? [packageType] : undefined,
     security: security === undefined ? undefined : security === "true",
+    held: held === undefined ? undefined : held === "true",
     search: search || undefined,
   };
   return {
     set,
     filter,
-    choices: { agentId, statusChoice, severity, packageType, security, search },
+    choices: { agentId, statusChoice, severity, packageType, security, held, search },
     sort: oneOf(params.get("sort"), updateSorts, "packageName"),
     direction: oneOf(params.get("direction"), ["asc", "desc"] as const, "asc"),
     page: pageOf(params),
-    filtered: Boolean(agentId || severity || packageType || security || search || statusChoice !== "waiting"),
+    filtered: Boolean(
+      agentId || severity || packageType || security || held || search || statusChoice !== "waiting",
+    ),
   };
 }
 export type UpdateFilterState = ReturnType<typeof useUpdateFilter>;
