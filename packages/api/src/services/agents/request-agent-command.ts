@@ -1,7 +1,7 @@
 import type { AgentId, RebootParameters, UpdateId } from "@redflag/contracts";
 import { type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
-import type { AdminActor } from "../../actor.ts";
+import type { AdminActor, AutomationActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
 import type { AgentBuilds } from "./agent-builds.ts";
@@ -13,11 +13,14 @@ import {
   queueAgentUpdate,
 } from "./agent-update.ts";
 
-/** Queues a scan, reboot, dry run (of some of the agent's updates) or agent update for one agent. */
+/**
+ * Queues a scan, reboot, dry run (of some of the agent's updates) or agent update for one agent; a
+ * maintenance window (the automation actor) queues its scans and reboots through here too.
+ */
 export async function requestAgentCommand(
   db: DatabaseOrTransaction,
   options: {
-    actor: AdminActor;
+    actor: AdminActor | AutomationActor;
     agentId: AgentId;
     type: "scan" | "reboot" | "dry_run" | "update_agent";
     updateIds?: UpdateId[];

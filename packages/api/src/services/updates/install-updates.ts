@@ -1,22 +1,32 @@
 import type { AgentId, CommandId } from "@redflag/contracts";
 import type { DatabaseOrTransaction } from "@redflag/db";
-import type { AdminActor } from "../../actor.ts";
+import type { AdminActor, AutomationActor } from "../../actor.ts";
+import { AppError } from "../../errors.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
 import { type UpdateChoice, updateIdsOf } from "./select-matching-updates.ts";
 import { selectUpdatesForChange } from "./select-updates-for-change.ts";
 import { transitionUpdates } from "./transition-updates.ts";
 
-/** Queues installs: one command per agent holding all of that agent's chosen updates. */
+/**
+ * Queues installs: one command per agent holding all of that agent's chosen updates. A maintenance
+ * window (the automation actor, audited as the window) installs only `approved` updates that neither
+ * their host nor a hold policy holds: an admin approved them, and a hold means "never automatically".
+ */
 export async function installUpdates(
   db: DatabaseOrTransaction,
-  options: { actor: AdminActor } & UpdateChoice,
+  options: { actor: AdminActor | AutomationActor } & UpdateChoice,
 ) {
+  const automated = options.actor.type === "automation";
   return db.transaction(async (tx) => {
     const rows = await selectUpdatesForChange(tx, {
       updateIds: await updateIdsOf(tx, options),
-      allowedStatuses: ["available", "approved", "failed"],
+      allowedStatuses: automated ? ["approved"] : ["available", "approved", "failed"],
       verb: "install",
     });
+    const held = automated ? rows.filter((row) => row.hostHeld || row.heldByPolicyId !== null) : [];
+    if (held.length > 0) {
+      throw new AppError("CONFLICT", `Cannot install held updates: ${held.map((row) => row.id).join(", ")}`);
+    }
     const byAgent = new Map<AgentId, typeof rows>();
     for (const row of rows) byAgent.set(row.agentId, [...(byAgent.get(row.agentId) ?? []), row]);
     const commandIds: CommandId[] = [];
