@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # RedFlag's server: the Next.js production build with the agent binaries it hands out, on Node.
 #   docker build -t redflag .
 #   docker run -p 8080:8080 -v redflag-data:/data redflag     (embedded database in the volume)

@@ -167,8 +167,50 @@ describe("Dockerfile", () => {
       .split("\n")
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith("#"));
-    for (const pattern of [".git", ".env", ".env.*", "**/node_modules", "**/.next", "dist", "data"]) {
+    for (const pattern of [".git", "**/.env", "**/.env.*", "**/node_modules", "**/.next", "dist", "data"]) {
       expect(ignored).toContain(pattern);
+    }
+  });
+
+  test(".dockerignore leaves in the build context every file the stages copy from it", () => {
+    const patterns = readFileSync(join(repositoryRoot, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith("#"))
+      .map(
+        (pattern) =>
+          new RegExp(
+            `^${pattern
+              .replace(/[.+^$()|[\]\\]/g, "\\$&")
+              .replace(/\*\*\//g, "\0")
+              .replace(/\*/g, "[^/]*")
+              .replace(/\0/g, "(.*/)?")}(/.*)?$`,
+          ),
+      );
+    const isIgnored = (path: string) => patterns.some((pattern) => pattern.test(path));
+    expect(isIgnored(".env")).toBe(true);
+    expect(isIgnored("apps/web/.env.local")).toBe(true);
+    expect(isIgnored("apps/web/node_modules/next/package.json")).toBe(true);
+    // Taken from the context by COPY, and by the runtime stage from the build stage's checkout
+    // (all but what the builds write there: the Next.js build and the agent binaries).
+    const fromContext = dockerfile.stages.flatMap((stage) =>
+      copiesOf(stage)
+        .filter((copy) => copy.from === null && copy.sources.join() !== ".")
+        .flatMap((copy) => copy.sources),
+    );
+    const built = ["/app/apps/web/.next", "/app/dist/agents"];
+    const fromCheckout = copiesOf(runtime)
+      .filter((copy) => copy.from === "build")
+      .flatMap((copy) => copy.sources)
+      .filter((source) => !built.includes(source))
+      .map((source) => source.replace(/^\/app\//, ""));
+    expect(fromCheckout.length).toBeGreaterThan(0);
+    for (const path of [...fromContext, ...fromCheckout]) {
+      expect({ path, ignored: isIgnored(path), exists: existsSync(join(repositoryRoot, path)) }).toEqual({
+        path,
+        ignored: false,
+        exists: true,
+      });
     }
   });
 });
