@@ -233,6 +233,10 @@ describe(`the image's runtime stage on this machine (${postgresUrl ? "Postgres" 
     if (!existsSync(join(repositoryRoot, "dist/agents/SHA256SUMS"))) {
       throw new Error("No agent binaries: run `bun run build:agents` first");
     }
+    // The Node that runs the CMD here is of the image's major (node:<major>-…).
+    const imageNodeMajor = runtime.image.match(/^node:(\d+)/)?.[1];
+    const nodeVersion = Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
+    expect(nodeVersion.startsWith(`v${imageNodeMajor}.`)).toBe(true);
     const work = temporaryDirectory("redflag-container-");
     cleanups.push(work.remove);
     // The image's user must be able to reach the root filesystem under the temporary directory.
