@@ -182,7 +182,12 @@ async function runOne(
       program,
       exitCode: result.exitCode,
       timedOut: result.timedOut,
-      output: capped([result.stdout, result.stderr].filter((text) => text.trim() !== "").join("\n")),
+      output: capped(
+        [result.stdout, result.stderr]
+          .map((text) => text.trimEnd())
+          .filter((text) => text !== "")
+          .join("\n"),
+      ),
       refused: null,
     };
   } catch (error) {

@@ -275,12 +275,15 @@ describe("hooks around a real install", () => {
 describe("pre-reboot", () => {
   test("a non-zero pre-reboot hook stops the reboot with its output; exit 0 lets it go ahead", async () => {
     const hooks = hooksDirectory();
-    script(join(hooks, "pre-reboot"), 'echo "database backup still running"\nexit 1');
+    script(
+      join(hooks, "pre-reboot"),
+      'echo "database backup still running"\necho "see /var/log/backup" >&2\nexit 1',
+    );
     const refused = await refusedByPreReboot(input.commandId, settings(hooks));
     expect(refused).toEqual({
       status: "failed",
       exitCode: 1,
-      output: `Not rebooted: the pre-reboot hook ${join(hooks, "pre-reboot")} exited with 1: database backup still running\npre-reboot hook ${join(hooks, "pre-reboot")} exited with 1\ndatabase backup still running`,
+      output: `Not rebooted: the pre-reboot hook ${join(hooks, "pre-reboot")} exited with 1: database backup still running\nsee /var/log/backup\npre-reboot hook ${join(hooks, "pre-reboot")} exited with 1\ndatabase backup still running\nsee /var/log/backup`,
       items: [],
       result: {},
     });
