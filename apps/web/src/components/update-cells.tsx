@@ -7,36 +7,6 @@ import { StatusBadge } from "./ui/basics";
 import { Untrusted } from "./ui/text";
 import type { UpdateSummary } from "./updates-view";
 
-/** The cells of one update's row in the updates table. */
-export function PackageCell(update: UpdateSummary) {
-  const words = updateWords(update);
-  return (
-    <>
-      <span className="package-line">
-        <Untrusted className="strong" text={words.name} />
-        {update.security ? <StatusBadge value="critical" label="Security" /> : null}
-      </span>
-      {words.detail ? <div className="muted small-text">{words.detail}</div> : null}
-      {update.cves.length > 0 ? (
-        <div className="muted small-text" title={update.cves.join(", ")}>
-          {update.cves.slice(0, 3).join(", ")}
-          {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
-        </div>
-      ) : null}
-    </>
-  );
-}
-
-export function VersionCell(update: UpdateSummary) {
-  const words = updateWords(update);
-  return (
-    <span title={update.source ?? undefined}>
-      <bdi>{words.currentVersion ?? "—"}</bdi> → <bdi>{words.availableVersion}</bdi>
-      {update.sizeBytes ? <div className="muted small-text">{formatBytes(update.sizeBytes)}</div> : null}
-    </span>
-  );
-}
-
 /** Why an update waits however it is approved: the host holds it, or a hold policy matches it. */
 function HeldBadges(update: UpdateSummary) {
   return (
@@ -57,11 +27,41 @@ function HeldBadges(update: UpdateSummary) {
   );
 }
 
+/** The cells of one update's row in the updates table; the package's own cell says when it is held (seen first on a phone). */
+export function PackageCell(update: UpdateSummary) {
+  const words = updateWords(update);
+  return (
+    <>
+      <span className="package-line">
+        <Untrusted className="strong" text={words.name} />
+        {update.security ? <StatusBadge value="critical" label="Security" /> : null}
+      </span>
+      {words.detail ? <div className="muted small-text">{words.detail}</div> : null}
+      {update.cves.length > 0 ? (
+        <div className="muted small-text" title={update.cves.join(", ")}>
+          {update.cves.slice(0, 3).join(", ")}
+          {update.cves.length > 3 ? ` +${update.cves.length - 3}` : ""}
+        </div>
+      ) : null}
+      <HeldBadges {...update} />
+    </>
+  );
+}
+
+export function VersionCell(update: UpdateSummary) {
+  const words = updateWords(update);
+  return (
+    <span title={update.source ?? undefined}>
+      <bdi>{words.currentVersion ?? "—"}</bdi> → <bdi>{words.availableVersion}</bdi>
+      {update.sizeBytes ? <div className="muted small-text">{formatBytes(update.sizeBytes)}</div> : null}
+    </span>
+  );
+}
+
 export function StatusCell(update: UpdateSummary) {
   return (
     <>
       <StatusBadge value={update.status} />
-      <HeldBadges {...update} />
       {update.lastCommandId ? (
         <div className="small-text">
           <Link href={`/commands/${update.lastCommandId}`}>last command</Link>

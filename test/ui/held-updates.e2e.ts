@@ -1,0 +1,139 @@
+/**
+ * Held updates on the updates page in real Chromium against the production build (its scheduler
+ * ticking on its own): a package the host holds shows "Held on host", one a hold policy matches shows
+ * "Held by policy <name>", and the Held filter lists both kinds (or neither); at 1440 and 390 px, with
+ * screenshots, failing on any sideways scroll. Needs `bun run build` and Debian's chromium.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
+import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
+import { aptItem, hostFacts } from "../harness/fixtures.ts";
+import { type ApiClient, apiClient, rawCall } from "../harness/server.ts";
+import { waitFor } from "../harness/wait-for.ts";
+import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+
+const admin = { username: "admin", password: "admin password for the held updates" };
+const stepTimeout = 180_000;
+
+let server: NextServer;
+let browser: Browser;
+let page: Page;
+let api: ApiClient;
+let dataDirectory: ReturnType<typeof temporaryDirectory>;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  dataDirectory = temporaryDirectory("redflag-held-updates-");
+  server = await startNextServer({
+    REDFLAG_DATA_DIR: dataDirectory.path,
+    REDFLAG_ADMIN_USER: admin.username,
+    REDFLAG_ADMIN_PASSWORD: admin.password,
+  });
+  const login = await rawCall(server.url, "auth.login", { type: "mutation", input: admin });
+  api = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  page.setDefaultTimeout(30_000);
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+}, stepTimeout);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  dataDirectory?.remove();
+}, 30_000);
+
+/** One host: a package it holds itself, a kernel a hold policy will match, and a free package. */
+async function seedHost() {
+  const { token } = await api.registrationTokens.create.mutate({ label: "held", seats: 1 });
+  const registered = await apiClient(server.url).agent.register.mutate({
+    registrationToken: token,
+    host: hostFacts({ hostname: "db-01" }),
+  });
+  const agent = apiClient(server.url, { token: registered.accessToken });
+  const now = new Date();
+  await agent.agent.reportScan.mutate({
+    scanners: [
+      {
+        packageType: "apt",
+        status: "ok",
+        items: [
+          aptItem("postgresql-15", { held: true }),
+          aptItem("linux-image-amd64", { currentVersion: "6.1.115-1", availableVersion: "6.1.119-1" }),
+          aptItem("curl"),
+        ],
+      },
+    ],
+    startedAt: now,
+    finishedAt: now,
+  });
+}
+
+async function screenshot(name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expectNoSidewaysScroll(page, name);
+  await page.screenshot({ path: join(screenshotsDirectory, `${name}.png`), fullPage: true });
+}
+
+describe("held updates on the updates page", () => {
+  test(
+    "badges for a host's hold and a hold policy, and the Held filter",
+    async () => {
+      mkdirSync(screenshotsDirectory, { recursive: true });
+      await seedHost();
+      await api.policies.create.mutate({
+        policy: { name: "Kernel freeze", action: "hold", packagePatterns: ["linux-image-*"] },
+        enabled: true,
+      });
+      // The server's own scheduler runs the hold policy.
+      await waitFor(
+        "the hold policy applied",
+        async () => {
+          const list = await api.updates.list.query({ held: true });
+          return list.items.some((update) => update.heldByPolicy?.name === "Kernel freeze")
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+
+      await page.goto(`${server.url}/login`);
+      await signIn(page, admin);
+      await page.goto(`${server.url}/updates`);
+      await page.getByRole("heading", { level: 1, name: "Updates" }).waitFor();
+      await page
+        .getByRole("row", { name: /postgresql-15/ })
+        .getByText("Held on host")
+        .waitFor();
+      await page
+        .getByRole("row", { name: /linux-image-amd64/ })
+        .getByText("Held by policy Kernel freeze")
+        .waitFor();
+      expect(await page.getByRole("row", { name: /curl/ }).getByText(/^Held/).count()).toBe(0);
+      await screenshot("updates-held");
+
+      await page.getByLabel("Held").selectOption("true");
+      await page.getByRole("row", { name: /curl/ }).waitFor({ state: "detached" });
+      expect(new URL(page.url()).searchParams.get("held")).toBe("true");
+      await page.getByRole("row", { name: /postgresql-15/ }).waitFor();
+      await page.getByRole("row", { name: /linux-image-amd64/ }).waitFor();
+
+      await page.getByLabel("Held").selectOption("false");
+      await page.getByRole("row", { name: /curl/ }).waitFor();
+      expect(await page.getByRole("row", { name: /postgresql-15|linux-image-amd64/ }).count()).toBe(0);
+
+      await page.getByLabel("Held").selectOption("");
+      await page.setViewportSize({ width: 390, height: 844 });
+      const badge = page.getByRole("row", { name: /postgresql-15/ }).getByText("Held on host");
+      await badge.waitFor();
+      // Beside the package's name, so a phone shows it without scrolling the table sideways.
+      const box = await badge.boundingBox();
+      expect(box !== null && box.x + box.width <= 390).toBe(true);
+      await screenshot("phone-updates-held");
+      expect(pageErrors).toEqual([]);
+    },
+    stepTimeout,
+  );
+});
