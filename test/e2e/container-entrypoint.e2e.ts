@@ -337,6 +337,16 @@ describe(`the image's runtime stage on this machine (${postgresUrl ? "Postgres" 
     expect(installScript.status).toBe(200);
     expect((await installScript.text()).startsWith("#!/bin/sh")).toBe(true);
 
+    // Pages render, with their scripts from the image's .next/static.
+    const page = await fetch(`${url}/agents`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = html.match(/<script src="(\/_next\/static\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`${url}${script}`)).status).toBe(200);
+    // Nothing the image's user may not write was written to.
+    expect(output).not.toMatch(/EACCES|EPERM|EROFS|permission denied/i);
+
     const runHealthcheck = () =>
       Bun.spawnSync(asImageUser(healthcheck), {
         cwd: workingDirectory,
