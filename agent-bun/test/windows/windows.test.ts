@@ -196,7 +196,8 @@ describe("bad tool output", () => {
         "Windows Update search: the output is not the script's JSON",
       );
       expect(byType.get("dnf")).toMatchObject({ status: "error" });
-      expect(JSON.stringify(byType.get("dnf"))).toContain("dnf check-update: exited with 1");
+      // The scan's first dnf command (the host's version locks) meets the broken dnf.
+      expect(JSON.stringify(byType.get("dnf"))).toContain("dnf versionlock list: exited with 1");
     } finally {
       apt.remove();
     }
