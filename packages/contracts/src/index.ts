@@ -5,6 +5,7 @@ export * from "./enums.ts";
 export * from "./ids.ts";
 export * from "./lifecycle.ts";
 export * from "./maintenance-windows.ts";
+export * from "./notifications.ts";
 export * from "./package-metadata.ts";
 export * from "./package-words.ts";
 export * from "./policies.ts";

@@ -6,11 +6,12 @@ import {
   type ReportResultInput,
   type UpdateStatus,
 } from "@redflag/contracts";
-import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { agents, commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../../actor.ts";
 import { notFound } from "../../errors.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
+import { enqueueNotification } from "../notifications/enqueue-notification.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /**
@@ -89,6 +90,7 @@ export async function reportResult(
     if (command.type === "install" || command.type === "rollback") {
       await applyItemOutcomes(tx, { actor, command, result });
     }
+    await notifyResult(tx, { command, result });
     return { accepted: true, duplicate: false, commandStatus: result.status };
   });
 }
@@ -157,4 +159,59 @@ async function applyItemOutcomes(
       });
     }
   }
+}
+
+/** Tells the targets that want it how an install or a reboot ended, in the result's transaction. */
+async function notifyResult(
+  tx: DatabaseOrTransaction,
+  options: { command: typeof commands.$inferSelect; result: ReportResultInput },
+) {
+  const { command, result } = options;
+  const event =
+    command.type === "install"
+      ? result.status === "succeeded"
+        ? "install_succeeded"
+        : "install_failed"
+      : command.type === "reboot" && result.status === "succeeded"
+        ? "reboot_done"
+        : null;
+  if (!event) return;
+  const [agent] = await tx
+    .select({ id: agents.id, hostname: agents.hostname, tags: agents.tags })
+    .from(agents)
+    .where(eq(agents.id, command.agentId));
+  if (!agent) return;
+  const packages = command.targets.map((target) => `${target.packageName} ${target.availableVersion}`);
+  const failures = result.items
+    .filter((item) => item.status !== "installed")
+    .map((item) => {
+      const target = command.targets.find((candidate) => candidate.updateId === item.updateId);
+      return `- ${target?.packageName ?? item.updateId}: ${item.message || item.status}`;
+    });
+  const listed = packages.slice(0, 30).map((line) => `- ${line}`);
+  if (packages.length > listed.length) listed.push(`… and ${packages.length - listed.length} more`);
+  const count = `${packages.length} update${packages.length === 1 ? "" : "s"}`;
+  const message =
+    event === "install_succeeded"
+      ? { title: `Installed ${count} on ${agent.hostname}`, body: listed.join("\n") }
+      : event === "install_failed"
+        ? {
+            title: `Install failed on ${agent.hostname}`,
+            body: [
+              `The install of ${count} failed (exit code ${result.exitCode ?? "none"}).`,
+              ...(failures.length > 0 ? failures.slice(0, 30) : listed),
+            ].join("\n"),
+          }
+        : { title: `${agent.hostname} rebooted`, body: `${agent.hostname} rebooted as asked and is back.` };
+  await enqueueNotification(tx, {
+    event,
+    agent,
+    dedupKey: `${event}:${command.id}`,
+    ...message,
+    payload: {
+      commandId: command.id,
+      exitCode: result.exitCode,
+      packages: command.targets.map((target) => target.packageName),
+    },
+  });
 }
