@@ -159,6 +159,11 @@ describe("the policies page", () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await rollout.getByText("1 of 2").waitFor();
       await screenshot("phone-policies");
+      await page.getByRole("button", { name: "Edit" }).click();
+      await preview
+        .getByText("Would approve 3 updates on 3 hosts now, 1 of them in the first stage.")
+        .waitFor();
+      await screenshot("phone-policies-form");
       expect(pageErrors).toEqual([]);
     },
     stepTimeout,

@@ -47,7 +47,7 @@ export function PolicyForm({
     <section className="card" aria-labelledby="policy-form-title">
       <h2 id="policy-form-title">{policyId ? `Edit ${initial.name}` : "New policy"}</h2>
       <div className="grid-2">
-        <form className="form" onSubmit={submit} aria-label="Policy">
+        <form className="form" onSubmit={submit} aria-label="Policy" style={{ minWidth: 0 }}>
           <label>
             Name
             <input
@@ -63,8 +63,8 @@ export function PolicyForm({
               value={form.action}
               onChange={(event) => change({ action: event.target.value === "hold" ? "hold" : "approve" })}
             >
-              <option value="approve">Approve what it matches</option>
-              <option value="hold">Hold what it matches (never approved automatically)</option>
+              <option value="approve">Approve</option>
+              <option value="hold">Hold (never approved automatically)</option>
             </select>
           </label>
           <p className="hint">

@@ -36,7 +36,7 @@ export function PolicyPreview({ form }: { form: PolicyFormState }) {
   });
   const verb = draft.action === "approve" ? "approve" : "hold";
   return (
-    <section aria-labelledby="policy-preview-title" aria-busy={preview.isFetching}>
+    <section aria-labelledby="policy-preview-title" aria-busy={preview.isFetching} style={{ minWidth: 0 }}>
       <h3 id="policy-preview-title">Preview</h3>
       {preview.isError ? <QueryError error={preview.error} /> : null}
       {preview.data ? (
