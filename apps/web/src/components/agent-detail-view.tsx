@@ -9,6 +9,7 @@ import { AgentActions } from "./agent-actions";
 import { AgentFacts, AgentMetrics } from "./agent-facts";
 import { AgentScansCard } from "./agent-scans-card";
 import { AgentCommandsCard, AgentUpdatesCard } from "./agent-sections";
+import { AgentWindowCard } from "./agent-window-card";
 import { NotFound } from "./not-found";
 import { RequireRole } from "./session";
 import { Loading, PageHeader, QueryError, StatusBadge } from "./ui/basics";
@@ -58,6 +59,7 @@ export function AgentDetailView({ agentId }: { agentId: AgentId }) {
       </div>
       <AgentUpdatesCard agentId={data.id} />
       <AgentCommandsCard agentId={data.id} />
+      <AgentWindowCard agentId={data.id} />
       <AgentScansCard scans={data.latestScans} />
     </>
   );

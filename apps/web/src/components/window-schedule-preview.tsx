@@ -1,0 +1,67 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useTRPC } from "~/trpc/react";
+import { QueryError } from "./ui/basics";
+import type { WindowFormState } from "./window-draft";
+
+/** Waits until typing pauses before asking the server again. */
+function useSettled<Value>(value: Value, delayMs: number): Value {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
+}
+
+const utc = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  weekday: "short",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** The next three openings of the schedule being typed, as the server's window job will read it. */
+export function WindowSchedulePreview({ form }: { form: WindowFormState }) {
+  const trpc = useTRPC();
+  const settled = useSettled(
+    {
+      schedule: form.schedule,
+      timeZone: form.timeZone.trim(),
+      durationMinutes: Number(form.durationMinutes),
+    },
+    300,
+  );
+  const preview = useQuery({
+    ...trpc.maintenanceWindows.previewSchedule.queryOptions({ ...settled, count: 3 }),
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+  return (
+    <section aria-labelledby="window-preview-title" aria-busy={preview.isFetching}>
+      <h3 id="window-preview-title">Next openings</h3>
+      {preview.isError ? <QueryError error={preview.error} /> : null}
+      {preview.data && !preview.isError ? (
+        <>
+          {preview.data.description ? <p>Opens {preview.data.description}.</p> : null}
+          <ol className="plain-list" data-testid="window-openings">
+            {preview.data.openings.map((opening) => (
+              <li key={opening.opensAt.toISOString()}>
+                <span className="strong">{opening.local}</span>{" "}
+                <span className="muted small-text">({utc.format(opening.opensAt)} UTC)</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : preview.isPending ? (
+        <p className="muted">Asking the server…</p>
+      ) : null}
+    </section>
+  );
+}
