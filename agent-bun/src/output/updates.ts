@@ -57,6 +57,8 @@ const columns: Column[] = [
   { header: "Available", cell: (row) => updateWords(row).availableVersion },
   { header: "Severity", cell: (row) => row.severity },
   { header: "Security", cell: (row) => (row.security ? "yes" : "") },
+  // The host holds the package (apt-mark hold, dnf versionlock): pending, but not installed until let go.
+  { header: "Held", cell: (row) => (row.held === true ? "held" : "") },
   { header: "Status", cell: (row) => (row.status === "ok" ? "" : row.status) },
   { header: "Source", cell: (row) => row.source ?? "", flexible: true },
   {

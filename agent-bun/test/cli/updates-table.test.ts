@@ -102,3 +102,30 @@ describe("the updates table", () => {
     expect(readEnvironment({ COLUMNS: "100" }).columns).toBe(100);
   });
 });
+
+describe("held updates in the table", () => {
+  test("a Held column marks the packages the host holds, and is left out when none is", () => {
+    const scan = mergeScan(
+      null,
+      scanAt("2025-06-01T08:00:00Z", [
+        good("apt", [
+          item({ packageName: "postgresql-15", held: true }),
+          item({ packageName: "curl", held: false }),
+        ]),
+      ]),
+    );
+    const table = renderUpdatesTable(scan, 120);
+    expect(
+      header(table)
+        .split("│")
+        .map((cell) => cell.trim()),
+    ).toContain("Held");
+    expect(table.split("\n").find((line) => line.includes("postgresql-15"))).toMatch(/│\s*held\s*│/);
+    expect(table.split("\n").find((line) => line.includes("curl"))).not.toContain("held");
+    const none = mergeScan(
+      null,
+      scanAt("2025-06-01T08:00:00Z", [good("apt", [item({ packageName: "curl" })])]),
+    );
+    expect(header(renderUpdatesTable(none, 120))).not.toContain("Held");
+  });
+});
