@@ -99,7 +99,8 @@ describe("local hooks with the compiled agent and the production server", () => 
     ).toEqual(["rf-held"]);
 
     const hooked = reported.find((update) => update.packageName === "rf-hooked");
-    const { commandIds } = await admin.updates.install.mutate({ updateIds: [hooked?.id ?? ""] });
+    if (!hooked) throw new Error("rf-hooked was not reported");
+    const { commandIds } = await admin.updates.install.mutate({ updateIds: [hooked.id] });
     const commandId = commandIds[0] ?? "";
     const command = await waitFor(
       "the install's result",
@@ -117,7 +118,7 @@ describe("local hooks with the compiled agent and the production server", () => 
     );
     expect(command.itemOutcomes).toEqual([
       {
-        updateId: hooked?.id ?? "",
+        updateId: hooked.id,
         status: "failed",
         installedVersion: null,
         message: `Not installed: the pre-install hook ${hook} exited with 4: change freeze until Friday: rf-hooked not installed\nticket CHG-1234`,
