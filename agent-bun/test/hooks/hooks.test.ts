@@ -272,6 +272,37 @@ describe("hooks around a real install", () => {
   });
 });
 
+describe("hooks around a rollback", () => {
+  test("a rollback runs the same pre-install hook, told it is a rollback; its failure stops it", async () => {
+    const hooks = hooksDirectory();
+    script(
+      join(hooks, "pre-install"),
+      `cat > ${hooks}/input.json\necho "no rollbacks of $REDFLAG_PACKAGES on $REDFLAG_COMMAND_TYPE day"\nexit 2`,
+    );
+    const targets = [target("rf-after")];
+    let changed = false;
+    const result = await changeWithHooks({
+      commandId: input.commandId,
+      commandType: "rollback",
+      packageType: "apt",
+      targets,
+      settings: settings(hooks),
+      progress: () => {},
+      change: async () => {
+        changed = true;
+        return { outcomes: [], output: "", exitCode: 0 };
+      },
+    });
+    expect(changed).toBe(false);
+    expect(result.outcomes.map((outcome) => outcome.message)).toEqual([
+      `Not rolled back: the pre-install hook ${join(hooks, "pre-install")} exited with 2: no rollbacks of rf-after on rollback day`,
+    ]);
+    expect(JSON.parse(readFileSync(join(hooks, "input.json"), "utf8"))).toMatchObject({
+      commandType: "rollback",
+    });
+  });
+});
+
 describe("pre-reboot", () => {
   test("a non-zero pre-reboot hook stops the reboot with its output; exit 0 lets it go ahead", async () => {
     const hooks = hooksDirectory();
