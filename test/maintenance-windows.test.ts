@@ -89,6 +89,36 @@ describe("maintenance windows", () => {
     expect((await runsOf(server, agent.agentId)).map((row) => row.status)).toEqual(["done", "done"]);
   });
 
+  test("a window for a tag acts only on the agents carrying it", async () => {
+    const admin = await signIn(server, "admin");
+    const tagged = await agentWithApprovedUpdates(server, admin, ["postgresql-15"]);
+    const other = await agentWithApprovedUpdates(server, admin, ["nginx"]);
+    await admin.client.agents.configure.mutate({ agentId: tagged.agentId, tags: ["db"] });
+    await admin.client.maintenanceWindows.create.mutate({ ...windowDefaults, tags: ["db"] });
+    await tick("2026-06-02T03:00:30Z");
+    expect((await commandsOf(server, [tagged.agentId])).map((command) => command.type)).toEqual(["install"]);
+    expect(await commandsOf(server, [other.agentId])).toEqual([]);
+    expect(await runsOf(server, other.agentId)).toEqual([]);
+  });
+
+  test("a window disabled while open queues nothing more", async () => {
+    const admin = await signIn(server, "admin");
+    const agent = await agentWithApprovedUpdates(server, admin, ["htop"]);
+    await lastSeenAt(server, agent.agentId, new Date("2026-06-01T00:00:00Z"));
+    const window = await admin.client.maintenanceWindows.create.mutate({
+      ...windowDefaults,
+      agentIds: [agent.agentId],
+    });
+    await tick("2026-06-02T03:00:30Z");
+    await admin.client.maintenanceWindows.setEnabled.mutate({ windowId: window.id, enabled: false });
+    await takeCommands(agent);
+    await tick("2026-06-02T03:10:00Z");
+    expect(await commandsOf(server, [agent.agentId])).toEqual([]);
+    expect(await runsOf(server, agent.agentId)).toMatchObject([
+      { status: "skipped", detail: "the window was disabled before its work started" },
+    ]);
+  });
+
   test("a window that scans queues a scan at its opening, then the install", async () => {
     const admin = await signIn(server, "admin");
     const agent = await agentWithApprovedUpdates(server, admin, ["openssl"]);
@@ -111,14 +141,23 @@ describe("maintenance windows", () => {
     const admin = await signIn(server, "admin");
     await admin.client.settings.set.mutate({ key: "maxConcurrentInstalls", value: 1 });
     try {
-      const first = await agentWithApprovedUpdates(server, admin, ["vim"]);
-      const second = await agentWithApprovedUpdates(server, admin, ["nano"]);
+      const hosts = [
+        await agentWithApprovedUpdates(server, admin, ["vim"]),
+        await agentWithApprovedUpdates(server, admin, ["nano"]),
+      ];
       await admin.client.maintenanceWindows.create.mutate({
         ...windowDefaults,
-        agentIds: [first.agentId, second.agentId],
+        agentIds: hosts.map((host) => host.agentId),
       });
       await tick("2026-06-04T03:00:30Z");
-      // One slot: the first host installs (and takes all night); the second waits.
+      // One slot: one host installs (and takes all night); the other waits.
+      const [install] = await commandsOf(
+        server,
+        hosts.map((host) => host.agentId),
+      );
+      const first = hosts.find((host) => host.agentId === install?.agentId);
+      const second = hosts.find((host) => host.agentId !== install?.agentId);
+      if (!first || !second) throw new Error("no install queued");
       expect((await commandsOf(server, [first.agentId])).map((command) => command.type)).toEqual(["install"]);
       expect(await commandsOf(server, [second.agentId])).toEqual([]);
       await tick("2026-06-04T03:30:00Z");

@@ -54,11 +54,14 @@ export async function runMaintenanceWindows(db: Database, options: { now: Date }
       failures.push(`${window.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // Active runs, and missed ones that may still catch up: their window grants a grace period and no
+  // later occurrence has a run for the host yet (that one does the work instead).
   const runs = await db
     .select({ id: windowRuns.id })
     .from(windowRuns)
+    .innerJoin(maintenanceWindows, eq(maintenanceWindows.id, windowRuns.windowId))
     .where(
-      sql`${windowRuns.status} in ('waiting', 'installing', 'rebooting') or (${windowRuns.status} = 'missed' and ${windowRuns.caughtUpAt} is null)`,
+      sql`${windowRuns.status} in ('waiting', 'installing', 'rebooting') or (${windowRuns.status} = 'missed' and ${windowRuns.caughtUpAt} is null and ${maintenanceWindows.catchUpGraceMinutes} > 0 and ${maintenanceWindows.enabled} and not exists (select 1 from window_runs later_run where later_run.window_id = ${windowRuns.windowId} and later_run.agent_id = ${windowRuns.agentId} and later_run.opens_at > ${windowRuns.opensAt}))`,
     )
     .orderBy(windowRuns.opensAt, windowRuns.createdAt, windowRuns.id);
   for (const { id } of runs) {
@@ -176,6 +179,12 @@ async function advanceWaiting(context: RunContext) {
   const { db } = step;
   if (!context.mayQueue) {
     // Nothing was queued for it in time: its approved updates stay approved for the next window.
+    if (!window.enabled) {
+      return saveRun(db, run, {
+        status: "skipped",
+        detail: "the window was disabled before its work started",
+      });
+    }
     if (run.caughtUpAt) {
       return saveRun(db, run, {
         status: "missed",
