@@ -164,6 +164,18 @@ describe("the policies page", () => {
         .getByText("Would approve 3 updates on 3 hosts now, 1 of them in the first stage.")
         .waitFor();
       await screenshot("phone-policies-form");
+
+      // Changing an enabled approve policy asks first; Cancel keeps it as it was.
+      await form.getByLabel("Package names").fill("openssl, curl");
+      await form.getByRole("button", { name: "Save changes" }).click();
+      const confirm = page.getByRole("dialog");
+      await confirm.getByText("Save this enabled approve policy?").waitFor();
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      expect((await api.policies.list.query())[0]?.packagePatterns).toEqual(["openssl"]);
+      await form.getByRole("button", { name: "Save changes" }).click();
+      await confirm.getByRole("button", { name: "Save changes" }).click();
+      await row.getByText("openssl, curl", { exact: false }).waitFor();
+      expect((await api.policies.list.query())[0]?.packagePatterns).toEqual(["openssl", "curl"]);
       expect(pageErrors).toEqual([]);
     },
     stepTimeout,

@@ -9,23 +9,28 @@ import { PolicyMatchFields } from "./policy-match-fields";
 import { PolicyPreview } from "./policy-preview";
 import { PolicyStagesField } from "./policy-stages-field";
 import { MutationStatus } from "./ui/basics";
+import { ConfirmDialog } from "./ui/confirm-dialog";
 
 /**
  * Creates or edits a policy, with what it would do now shown live beside it. A new policy is saved
- * disabled: it acts only once enabled (behind its own confirmation for an approve policy).
+ * disabled: it acts only once enabled (behind its own confirmation for an approve policy); changing an
+ * enabled approve policy asks too, since its next run approves what it then matches.
  */
 export function PolicyForm({
   policyId,
+  enabled = false,
   initial = emptyPolicyForm,
   onDone,
 }: {
   policyId?: PolicyId;
+  enabled?: boolean;
   initial?: PolicyFormState;
   onDone: () => void;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [form, setForm] = useState(initial);
+  const [confirming, setConfirming] = useState(false);
   const options = {
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: trpc.policies.list.queryKey() });
@@ -39,7 +44,8 @@ export function PolicyForm({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const policy = draftOf(form);
-    if (policyId) update.mutate({ policyId, policy });
+    if (policyId && enabled && policy.action === "approve") setConfirming(true);
+    else if (policyId) update.mutate({ policyId, policy });
     else create.mutate({ policy, enabled: false });
   };
 
@@ -88,6 +94,21 @@ export function PolicyForm({
         </form>
         <PolicyPreview form={form} />
       </div>
+      {confirming && policyId ? (
+        <ConfirmDialog
+          title="Save this enabled approve policy?"
+          confirmLabel="Save changes"
+          pending={update.isPending}
+          error={update.error}
+          onConfirm={() => update.mutate({ policyId, policy: draftOf(form) })}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            Its next run (within a minute) approves every available update it then matches, as the preview
+            shows; they are installed on the hosts in their maintenance windows.
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </section>
   );
 }

@@ -34,6 +34,7 @@ export function PolicyView() {
         <PolicyForm
           key={editing === "new" ? "new" : editing.id}
           policyId={editing === "new" ? undefined : editing.id}
+          enabled={editing !== "new" && editing.enabled}
           initial={editing === "new" ? undefined : formOf(editing)}
           onDone={() => setEditing(null)}
         />
