@@ -557,6 +557,27 @@ describe("notification targets", () => {
     expect(endpoint.received).toHaveLength(0);
   });
 
+  test("settings changed by hand into something invalid fail the delivery with the reason", async () => {
+    const hook = await createTarget(webhookDraft(["reboot_done"]));
+    await server.api.db
+      .update(notificationTargets)
+      .set({ config: { url: "file:///etc/passwd" } })
+      .where(eq(notificationTargets.id, hook.id));
+    await enqueueNotification(server.api.db, {
+      event: "reboot_done",
+      dedupKey: "invalid:1",
+      title: "t",
+      body: "b",
+    });
+    await runJobs();
+    const [delivery] = await deliveriesOf(hook.id);
+    expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
+    expect(delivery?.lastError).toBe(
+      "The target's settings are not valid (url: must be an http:// or https:// URL); edit the target",
+    );
+    expect(endpoint.received).toHaveLength(0);
+  });
+
   test("Send test answers success or the target's error, and both are in the delivery log", async () => {
     const hook = await createTarget(webhookDraft([], { enabled: false }));
     const ok = await admin.client.notifications.sendTest.mutate({ id: hook.id });

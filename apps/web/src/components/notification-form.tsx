@@ -3,10 +3,9 @@
 import { type NotificationKind, type NotificationTarget, notificationKinds } from "@redflag/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { humanize } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { NotificationAudienceFields } from "./notification-audience-fields";
 import {
-  choosableEvents,
   configFields,
   draftOf,
   emptyTargetForm,
@@ -16,7 +15,7 @@ import {
   type TargetFormState,
 } from "./notification-draft";
 import { NotificationField } from "./notification-fields";
-import { PolicyCheckOption, policyFieldsetStyle } from "./policy-check-option";
+import { PolicyCheckOption } from "./policy-check-option";
 import { MutationStatus } from "./ui/basics";
 
 /** Adds a target or edits one (its kind stays; its secrets are write-only). */
@@ -90,34 +89,7 @@ export function NotificationForm({ target, onDone }: { target?: NotificationTarg
             onChange={(value) => change({ secrets: { ...form.secrets, [field.name]: value } })}
           />
         ))}
-        <fieldset style={policyFieldsetStyle}>
-          <legend className="strong">Events</legend>
-          <div>
-            {choosableEvents.map((event) => (
-              <PolicyCheckOption
-                key={event}
-                label={humanize(event)}
-                checked={form.events.includes(event)}
-                onChange={(on) =>
-                  change({
-                    events: on ? [...form.events, event] : form.events.filter((item) => item !== event),
-                  })
-                }
-              />
-            ))}
-          </div>
-        </fieldset>
-        <label>
-          Agent tags
-          <input
-            value={form.tags}
-            placeholder="e.g. web, production"
-            onChange={(event) => change({ tags: event.target.value })}
-          />
-          <span className="hint">
-            Comma-separated: only events about agents carrying one of them. Empty: every agent.
-          </span>
-        </label>
+        <NotificationAudienceFields form={form} onChange={change} />
         <PolicyCheckOption
           label="Enabled"
           checked={form.enabled}

@@ -1,3 +1,4 @@
+import { notificationConfigSchemas } from "@redflag/contracts";
 import type { notificationTargets } from "@redflag/db";
 import { createTransport } from "nodemailer";
 import { type OutgoingMessage, renderHttpRequest } from "./render-message.ts";
@@ -27,8 +28,26 @@ export async function sendToTarget(
     if (!(error instanceof SealedSecretError)) throw error;
     return { ok: false, responseStatus: null, error: error.message, permanent: true };
   }
-  if (target.kind === "email") return sendEmail(target.config, secrets, message, timeoutMs);
-  const request = renderHttpRequest(target.kind, target.config, secrets, message);
+  // Saved through the same schema; read again here, so a row changed by hand fails with a reason, not a crash.
+  const config = notificationConfigSchemas[target.kind].safeParse(target.config);
+  if (!config.success) {
+    return {
+      ok: false,
+      responseStatus: null,
+      error: `The target's settings are not valid (${config.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`).join("; ")}); edit the target`,
+      permanent: true,
+    };
+  }
+  if (target.kind === "email") return sendEmail(config.data, secrets, message, timeoutMs);
+  const request = renderHttpRequest(target.kind, config.data, secrets, message);
+  if (!URL.canParse(request.url)) {
+    return {
+      ok: false,
+      responseStatus: null,
+      error: "The target has no valid URL; edit the target",
+      permanent: true,
+    };
+  }
   try {
     const response = await fetch(request.url, {
       method: "POST",
