@@ -734,6 +734,42 @@ describe("events the server tells", () => {
     expect(bodies[1]?.body).toContain("openssl: dpkg was interrupted");
   });
 
+  test("a reboot command that succeeded tells reboot_done, and the next requirement is told again", async () => {
+    await createTarget(webhookDraft(["reboot_done", "reboot_required"]));
+    const agent = await registerAgent(server, admin);
+    const mine = () => webhookBodies().filter((body) => body.payload.agentId === agent.agentId);
+    const needsReboot = { ...checkIn, rebootRequired: true, rebootReasons: ["linux-image-amd64"] };
+    await agent.client.agent.checkIn.mutate(needsReboot);
+    await runJobs();
+    const reboot = await admin.client.agents.requestCommand.mutate({
+      agentId: agent.agentId,
+      type: "reboot",
+    });
+    expect(
+      (await agent.client.agent.checkIn.mutate(needsReboot)).commands.map((command) => command.id),
+    ).toEqual([reboot.id]);
+    await agent.client.agent.reportResult.mutate({
+      commandId: reboot.id,
+      status: "succeeded",
+      exitCode: 0,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      items: [],
+    });
+    await agent.client.agent.checkIn.mutate(checkIn);
+    await runJobs();
+    // The same kernel wanted again after the reboot is a new requirement.
+    await agent.client.agent.checkIn.mutate(needsReboot);
+    await runJobs();
+    await runJobs();
+    expect(mine().map((body) => [body.event, body.payload.commandId ?? null])).toEqual([
+      ["reboot_required", null],
+      ["reboot_done", reboot.id],
+      ["reboot_required", null],
+    ]);
+  });
+
   test("the watch tells an agent offline and back once per episode", async () => {
     await createTarget(webhookDraft(["agent_offline", "agent_back"]));
     const agent = await registerAgent(server, admin);
