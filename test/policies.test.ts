@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { approveByPolicy } from "@redflag/api/services/policies/approve-by-policy.ts";
 import { type AgentId, newId, type PackageType, type PolicyId, type ScanItem } from "@redflag/contracts";
 import {
   auditEvents,
@@ -367,6 +368,25 @@ describe("the policy job", () => {
     expect(
       released.filter((event) => (event.before as { heldByPolicyId?: string }).heldByPolicyId === hold.id),
     ).toHaveLength(3);
+  });
+
+  test("an update a hold policy matches is never approved, even before a run marks it held", async () => {
+    const agent = await hostWith([aptItem("linux-image-amd64"), aptItem("vim")]);
+    const hold = await admin.client.policies.create.mutate({
+      policy: { name: "no kernels", action: "hold", packagePatterns: ["linux-image-*"] },
+      enabled: true,
+    });
+    const draft = { name: "everything", action: "approve" as const, agentIds: [agent.agentId] };
+    expect(await previewNames(draft)).toEqual(["vim"]);
+    // The moment between a scan and the run that marks the new update held: nothing is marked yet.
+    expect(Object.values(await heldOf(agent.agentId))).toEqual([null, null]);
+    const approve = await admin.client.policies.create.mutate({ policy: draft, enabled: true });
+    const [holdRow] = await server.api.db.select().from(policies).where(eq(policies.id, hold.id));
+    const [approveRow] = await server.api.db.select().from(policies).where(eq(policies.id, approve.id));
+    if (!holdRow || !approveRow) throw new Error("policies missing");
+    const result = await approveByPolicy(server.api.db, { policy: approveRow, now, holdPolicies: [holdRow] });
+    expect(result).toEqual({ approved: 1, hosts: 1 });
+    expect(await statusesOf(agent.agentId)).toEqual({ "linux-image-amd64": "available", vim: "approved" });
   });
 
   test("an update its host holds back is never approved by a policy", async () => {

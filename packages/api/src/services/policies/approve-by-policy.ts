@@ -43,13 +43,16 @@ export async function approveAsPolicy(
 }
 
 /** One run of an approve policy without stages: everything it matches now, in one transaction. */
-export async function approveByPolicy(db: DatabaseOrTransaction, options: { policy: PolicyRow; now: Date }) {
+export async function approveByPolicy(
+  db: DatabaseOrTransaction,
+  options: { policy: PolicyRow; now: Date; holdPolicies: PolicyRow[] },
+) {
   return db.transaction(async (tx) => {
     const rows = await tx
       .select({ id: updates.id, agentId: updates.agentId })
       .from(updates)
       .innerJoin(agents, eq(agents.id, updates.agentId))
-      .where(policyTargetCondition(options.policy, options.now))
+      .where(policyTargetCondition(options.policy, options.now, options.holdPolicies))
       .orderBy(asc(updates.id))
       // An update an admin is changing right now is left to the next run.
       .for("update", { of: updates, skipLocked: true });

@@ -78,6 +78,14 @@ export const approvableCondition: SQL = and(
   isNull(updates.heldByPolicyId),
 ) as SQL;
 
+/**
+ * Not matched by any of the enabled hold policies: an update a hold policy matches is never approved,
+ * even in the moment between its arrival (a scan) and the run that marks it held.
+ */
+export function notHeldBy(holdPolicies: PolicyCriteria[], now: Date): SQL | undefined {
+  return and(...holdPolicies.map((hold) => not(policyCriteriaCondition(hold, now))));
+}
+
 /** The updates a hold policy marks: those not installed, resolved or being installed. */
 export const holdableStatuses: UpdateStatus[] = ["available", "approved", "failed", "rejected"];
 

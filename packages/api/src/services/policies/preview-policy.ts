@@ -1,7 +1,7 @@
 import type { PolicyDraft, PolicyPreview } from "@redflag/contracts";
-import { agents, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { agents, type DatabaseOrTransaction, policies, updates } from "@redflag/db";
 import { and, asc, eq, isNotNull, type SQL, sql } from "drizzle-orm";
-import { policyActionCondition, stageOfAgent } from "./policy-match.ts";
+import { notHeldBy, type PolicyCriteria, policyActionCondition, stageOfAgent } from "./policy-match.ts";
 
 export const previewRowLimit = 50;
 
@@ -9,12 +9,25 @@ export const previewRowLimit = 50;
  * The condition of what a policy acts on now, over `updates` joined to `agents`: the policy run
  * selects with exactly this, so the preview cannot tell another story than the run.
  */
-export function policyTargetCondition(policy: PolicyDraft, now: Date): SQL {
-  const condition = policyActionCondition(policy, now);
-  // A staged policy approves only on agents that belong to one of its stages.
-  return policy.stages.length > 0
-    ? (and(condition, isNotNull(stageOfAgent(policy.stages))) as SQL)
-    : condition;
+export function policyTargetCondition(
+  policy: PolicyDraft,
+  now: Date,
+  holdPolicies: PolicyCriteria[] = [],
+): SQL {
+  return and(
+    policyActionCondition(policy, now),
+    policy.action === "approve" ? notHeldBy(holdPolicies, now) : undefined,
+    // A staged policy approves only on agents that belong to one of its stages.
+    policy.stages.length > 0 ? isNotNull(stageOfAgent(policy.stages)) : undefined,
+  ) as SQL;
+}
+
+/** The enabled hold policies, whose matches no approve policy touches. */
+export function enabledHoldPolicies(db: DatabaseOrTransaction) {
+  return db
+    .select()
+    .from(policies)
+    .where(and(eq(policies.enabled, true), eq(policies.action, "hold")));
 }
 
 /** "This policy would approve (or hold) these N updates on M hosts now", with the first rows. */
@@ -23,7 +36,8 @@ export async function previewPolicy(
   options: { policy: PolicyDraft; now: Date },
 ): Promise<PolicyPreview> {
   const { policy } = options;
-  const where = policyTargetCondition(policy, options.now);
+  const holds = policy.action === "approve" ? await enabledHoldPolicies(db) : [];
+  const where = policyTargetCondition(policy, options.now, holds);
   const staged = policy.stages.length > 0;
   const [totals, rows] = await Promise.all([
     db

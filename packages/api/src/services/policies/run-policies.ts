@@ -15,18 +15,16 @@ export async function runPolicies(db: DatabaseOrTransaction, options: { now: Dat
     .from(policies)
     .where(eq(policies.enabled, true))
     .orderBy(asc(policies.createdAt), asc(policies.id));
-  const holds = await applyHoldPolicies(db, {
-    holdPolicies: enabled.filter((policy) => policy.action === "hold"),
-    now: options.now,
-  });
+  const holdPolicies = enabled.filter((policy) => policy.action === "hold");
+  const holds = await applyHoldPolicies(db, { holdPolicies, now: options.now });
   const failures: { policyId: string; name: string; error: unknown }[] = [];
   let approved = 0;
   for (const policy of enabled.filter((candidate) => candidate.action === "approve")) {
     try {
       const result =
         policy.stages.length > 0
-          ? await runRollouts(db, { policy, now: options.now })
-          : await approveByPolicy(db, { policy, now: options.now });
+          ? await runRollouts(db, { policy, now: options.now, holdPolicies })
+          : await approveByPolicy(db, { policy, now: options.now, holdPolicies });
       approved += result.approved;
     } catch (error) {
       failures.push({ policyId: policy.id, name: policy.name, error });

@@ -5,7 +5,7 @@ import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { enqueueNotification } from "../notifications/enqueue-notification.ts";
 import { automationActorOf } from "./apply-hold-policies.ts";
 import { approveAsPolicy } from "./approve-by-policy.ts";
-import { approvableCondition, policyCriteriaCondition, stageOfAgent } from "./policy-match.ts";
+import { approvableCondition, notHeldBy, policyCriteriaCondition, stageOfAgent } from "./policy-match.ts";
 import { policyTargetCondition } from "./preview-policy.ts";
 
 type PolicyRow = typeof policies.$inferSelect;
@@ -25,8 +25,11 @@ const ofRollout: SQL = and(
  *
  * Stage start times are wall-clock, like the update status times they are compared with.
  */
-export async function runRollouts(db: DatabaseOrTransaction, options: { policy: PolicyRow; now: Date }) {
-  const { policy, now } = options;
+export async function runRollouts(
+  db: DatabaseOrTransaction,
+  options: { policy: PolicyRow; now: Date; holdPolicies: PolicyRow[] },
+) {
+  const { policy, now, holdPolicies } = options;
   const actor = automationActorOf(policy);
   const stageOf = stageOfAgent(policy.stages);
   const criteria = policyCriteriaCondition(policy, now);
@@ -41,7 +44,7 @@ export async function runRollouts(db: DatabaseOrTransaction, options: { policy: 
       .innerJoin(agents, eq(agents.id, updates.agentId))
       .where(
         and(
-          policyTargetCondition(policy, now),
+          policyTargetCondition(policy, now, holdPolicies),
           notExists(
             tx
               .select({ id: rollouts.id })
@@ -89,6 +92,7 @@ export async function runRollouts(db: DatabaseOrTransaction, options: { policy: 
         and(
           criteria,
           approvableCondition,
+          notHeldBy(holdPolicies, now),
           inArray(rollouts.status, ["running", "completed"]),
           sql`${stageOf} <= ${rollouts.stage}`,
         ),
