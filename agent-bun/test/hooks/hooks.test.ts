@@ -15,7 +15,7 @@ import type { CommandTarget } from "@redflag/contracts";
 import { configFileSchema } from "../../src/config/config.ts";
 import { readEnvironment } from "../../src/environment.ts";
 import { changeWithHooks, refusedByPreReboot } from "../../src/hooks/around-commands.ts";
-import { type HookSettings, hookSettings, runHooks } from "../../src/hooks/hooks.ts";
+import { findHookPrograms, type HookSettings, hookSettings, runHooks } from "../../src/hooks/hooks.ts";
 import { createAptInstaller } from "../../src/package-managers/apt/installer.ts";
 import { AptSandbox } from "../package-managers/apt/apt-sandbox.ts";
 
@@ -183,6 +183,24 @@ describe("finding and running hooks", () => {
     const inOpenRoot = await runHooks("pre-install", { ...input, targets: [] }, settings(hooks));
     expect(inOpenRoot.failure?.refused).toMatch(/writable by group or others \(mode 0775\)/);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  test("on Windows a hook is `<name>.exe` or a directory of `.exe` files, in name order", () => {
+    const hooks = hooksDirectory();
+    const windows = { ...settings(hooks), platform: "win32" as const, uid: null };
+    writeFileSync(join(hooks, "pre-reboot.exe"), "MZ");
+    mkdirSync(join(hooks, "pre-install"));
+    for (const name of ["20-notify.exe", "10-check.exe", "README.txt", "30-script.ps1"]) {
+      writeFileSync(join(hooks, "pre-install", name), "MZ");
+    }
+    expect(findHookPrograms("pre-reboot", windows)).toEqual({
+      programs: [join(hooks, "pre-reboot.exe")],
+      refused: null,
+    });
+    expect(
+      findHookPrograms("pre-install", windows).programs.map((program) => program.split("/").pop()),
+    ).toEqual(["10-check.exe", "20-notify.exe"]);
+    expect(findHookPrograms("post-install", windows)).toEqual({ programs: [], refused: null });
   });
 
   test("a hook that runs past the timeout is stopped and fails", async () => {
