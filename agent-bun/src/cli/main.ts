@@ -190,7 +190,7 @@ async function dispatch(
     const { runServiceMode } = await import("./service-mode.ts");
     return runServiceMode(request, config, environment, io, usage);
   }
-  if (options.status) return await status(config, io);
+  if (options.status) return await status(config, environment, io);
   if (options.scan) {
     requireRoot("Scanning (apt-get update)", environment.platform);
     const scan = await runScan(config.file);
@@ -244,10 +244,11 @@ async function register(options: Options, config: LoadedConfig, environment: Age
   return exitCodes.ok;
 }
 
-async function status(config: LoadedConfig, io: CliIo): Promise<number> {
-  const [{ loadDaemonState }, { Outbox }] = await Promise.all([
+async function status(config: LoadedConfig, environment: AgentEnvironment, io: CliIo): Promise<number> {
+  const [{ loadDaemonState }, { Outbox }, { describeHooks }] = await Promise.all([
     import("../daemon/state.ts"),
     import("../transport/outbox.ts"),
+    import("../hooks/hooks.ts"),
   ]);
   const files = stateFiles(config.stateDirectory);
   const registration = config.file.registration;
@@ -270,6 +271,7 @@ async function status(config: LoadedConfig, io: CliIo): Promise<number> {
     }`,
     `Last report:     ${state.lastScanReportedAt?.toISOString() ?? "never"}`,
     `Outbox:          ${pending} waiting`,
+    `Hooks:           ${describeHooks(config.file, environment)}`,
     ...(state.lastError ? [`Last error:      ${state.lastError}`] : []),
   ];
   io.stdout(`${lines.join("\n")}\n`);

@@ -234,3 +234,14 @@ export async function runHooks(
     report: runs.map((run) => describeRun(name, run, settings)).join("\n"),
   };
 }
+
+/** One line for `--status`: where the hooks are, and which would run (or be refused, and why). */
+export function describeHooks(config: ConfigFile, environment: AgentEnvironment): string {
+  const settings = hookSettings(config, environment);
+  const found = hookNames.flatMap((name) => {
+    const { programs, refused } = findHookPrograms(name, settings);
+    if (refused) return [`${name} refused (${refused.refused})`];
+    return programs.length === 0 ? [] : [`${name} (${programs.length})`];
+  });
+  return `${settings.directory}: ${found.length === 0 ? "none" : found.join(", ")}`;
+}

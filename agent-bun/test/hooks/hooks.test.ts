@@ -15,7 +15,13 @@ import type { CommandTarget } from "@redflag/contracts";
 import { configFileSchema } from "../../src/config/config.ts";
 import { readEnvironment } from "../../src/environment.ts";
 import { changeWithHooks, refusedByPreReboot } from "../../src/hooks/around-commands.ts";
-import { findHookPrograms, type HookSettings, hookSettings, runHooks } from "../../src/hooks/hooks.ts";
+import {
+  describeHooks,
+  findHookPrograms,
+  type HookSettings,
+  hookSettings,
+  runHooks,
+} from "../../src/hooks/hooks.ts";
 import { createAptInstaller } from "../../src/package-managers/apt/installer.ts";
 import { AptSandbox } from "../package-managers/apt/apt-sandbox.ts";
 
@@ -338,5 +344,20 @@ describe("pre-reboot", () => {
     });
     script(join(hooks, "pre-reboot"), "exit 0");
     expect(await refusedByPreReboot(input.commandId, settings(hooks))).toBeNull();
+  });
+});
+
+describe("--status", () => {
+  test("names the hooks directory and the hooks that would run, or why one is refused", () => {
+    const hooks = hooksDirectory();
+    const config = configFileSchema.parse({ hooks: { directory: hooks } });
+    expect(describeHooks(config, readEnvironment({}))).toBe(`${hooks}: none`);
+    mkdirSync(join(hooks, "pre-install"));
+    script(join(hooks, "pre-install", "10-a"), "true");
+    script(join(hooks, "pre-install", "20-b"), "true");
+    script(join(hooks, "pre-reboot"), "true", 0o777);
+    expect(describeHooks(config, readEnvironment({}))).toBe(
+      `${hooks}: pre-install (2), pre-reboot refused (${join(hooks, "pre-reboot")} is writable by group or others (mode 0777): not run)`,
+    );
   });
 });
