@@ -12,9 +12,16 @@ export const notificationUrlSchema = z
   .string()
   .trim()
   .max(2000)
-  .pipe(z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }))
-  .refine((value) => !new URL(value).username && !new URL(value).password, {
-    message: "must not carry a user name or password (use the token fields)",
+  .superRefine((value, context) => {
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
+      context.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
+    } else if (url.username || url.password) {
+      context.addIssue({
+        code: "custom",
+        message: "must not carry a user name or password (use the token fields)",
+      });
+    }
   });
 
 const emailAddressSchema = z
