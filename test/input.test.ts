@@ -305,6 +305,10 @@ describe("an unreachable database answers 503 with Retry-After", () => {
           database: handle,
           config: server.api.config,
           leaseSweepIntervalMs: 0,
+          // The scheduler's own queries would leave a second pooled connection to find dead after the
+          // restart (the first request on it gets a 503 and the agent's retry succeeds); this checks
+          // the check-in path alone.
+          schedulerIntervalMs: 0,
         });
         const handler = createTrpcHandler(api, { onInternalError: () => {} });
         const http = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => handler(request) });
