@@ -69,22 +69,25 @@ export function WindowTimingFields({ form, onChange }: { form: WindowFormState; 
 export function WindowActionFields({ form, onChange }: { form: WindowFormState; onChange: Change }) {
   return (
     <>
-      <label className="field inline">
-        <input
-          type="checkbox"
-          checked={form.scan}
-          onChange={(event) => onChange({ scan: event.target.checked })}
-        />
-        <span>Scan at opening</span>
-      </label>
-      <label className="field inline">
-        <input
-          type="checkbox"
-          checked={form.installApproved}
-          onChange={(event) => onChange({ installApproved: event.target.checked })}
-        />
-        <span>Install approved updates</span>
-      </label>
+      <fieldset className="action-row">
+        <legend>At each opening</legend>
+        <label className="field inline">
+          <input
+            type="checkbox"
+            checked={form.scan}
+            onChange={(event) => onChange({ scan: event.target.checked })}
+          />
+          <span>Scan at opening</span>
+        </label>
+        <label className="field inline">
+          <input
+            type="checkbox"
+            checked={form.installApproved}
+            onChange={(event) => onChange({ installApproved: event.target.checked })}
+          />
+          <span>Install approved updates</span>
+        </label>
+      </fieldset>
       <label>
         Reboot
         <select

@@ -16,16 +16,10 @@ function useSettled<Value>(value: Value, delayMs: number): Value {
   return settled;
 }
 
-const utc = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "UTC",
-  weekday: "short",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
+/** "2026-12-06 02:00" — the instant in UTC, beside the window's own zone. */
+function utcTime(at: Date): string {
+  return at.toISOString().slice(0, 16).replace("T", " ");
+}
 
 /** The next three openings of the schedule being typed, as the server's window job will read it. */
 export function WindowSchedulePreview({ form }: { form: WindowFormState }) {
@@ -54,7 +48,7 @@ export function WindowSchedulePreview({ form }: { form: WindowFormState }) {
             {preview.data.openings.map((opening) => (
               <li key={opening.opensAt.toISOString()}>
                 <span className="strong">{opening.local}</span>{" "}
-                <span className="muted small-text">({utc.format(opening.opensAt)} UTC)</span>
+                <span className="muted small-text">({utcTime(opening.opensAt)} UTC)</span>
               </li>
             ))}
           </ol>

@@ -58,31 +58,31 @@ export function WindowTable({
           ),
         },
         {
-          key: "scope",
-          header: "Hosts",
+          key: "does",
+          header: "Hosts and work",
           className: "wrap",
-          cell: (window) => <Untrusted text={scopeSummary(window)} />,
+          cell: (window) => (
+            <>
+              <Untrusted className="strong" text={scopeSummary(window)} />
+              <div className="muted small-text">{actionSummary(window)}</div>
+            </>
+          ),
         },
         {
-          key: "actions-summary",
-          header: "Does",
+          key: "openings",
+          header: "Openings",
           className: "wrap",
-          cell: (window) => actionSummary(window),
-        },
-        {
-          key: "next",
-          header: "Next opening",
-          className: "nowrap",
-          cell: (window) => window.nextOpening?.local ?? "—",
-        },
-        {
-          key: "last",
-          header: "Last occurrence",
-          className: "wrap",
-          cell: (window) =>
-            window.lastOccurrence
-              ? `${window.lastOccurrence.done} done, ${window.lastOccurrence.missed} missed, ${window.lastOccurrence.failed} failed of ${window.lastOccurrence.hosts}`
-              : "never opened",
+          cell: (window) => (
+            <>
+              <div>next: {window.nextOpening?.local ?? "—"}</div>
+              <div className="muted small-text">
+                last:{" "}
+                {window.lastOccurrence
+                  ? `${window.lastOccurrence.done} done, ${window.lastOccurrence.missed} missed, ${window.lastOccurrence.failed} failed of ${window.lastOccurrence.hosts}`
+                  : "never opened"}
+              </div>
+            </>
+          ),
         },
         canChange && {
           key: "actions",
