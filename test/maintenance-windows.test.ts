@@ -216,6 +216,53 @@ describe("maintenance windows", () => {
     expect((await runsOf(server, agent.agentId)).map((run) => [run.status, run.caughtUpAt !== null])).toEqual(
       [["done", true]],
     );
+    const { items } = await admin.client.maintenanceWindows.occurrences.query({ limit: 5 });
+    expect(items).toMatchObject([{ hosts: 1, done: 1, missed: 0, caughtUp: 1 }]);
+  });
+
+  test("a host back after its window whose catch-up cannot start within the grace period is missed again, its updates still approved", async () => {
+    const admin = await signIn(server, "admin");
+    await admin.client.settings.set.mutate({ key: "maxConcurrentInstalls", value: 1 });
+    try {
+      const away = await agentWithApprovedUpdates(server, admin, ["unzip"]);
+      const busy = await agentWithApprovedUpdates(server, admin, ["gzip"]);
+      await lastSeenAt(server, away.agentId, new Date("2026-06-13T00:00:00Z"));
+      await admin.client.maintenanceWindows.create.mutate({
+        ...windowDefaults,
+        agentIds: [away.agentId],
+        catchUpGraceMinutes: 10,
+      });
+      await admin.client.maintenanceWindows.create.mutate({
+        ...windowDefaults,
+        name: "early",
+        schedule: "0 5 * * *",
+        agentIds: [busy.agentId],
+      });
+      await tick("2026-06-13T03:00:30Z");
+      await tick("2026-06-13T04:00:30Z");
+      // The other window's install takes the one fleet-wide slot, and keeps it.
+      await tick("2026-06-13T05:00:30Z");
+      expect((await commandsOf(server, [busy.agentId])).map((command) => command.type)).toEqual(["install"]);
+      await lastSeenAt(server, away.agentId, new Date("2026-06-13T05:04:00Z"));
+      await tick("2026-06-13T05:05:00Z");
+      expect(await runsOf(server, away.agentId)).toMatchObject([
+        { status: "waiting", caughtUpAt: new Date("2026-06-13T05:05:00Z") },
+      ]);
+      await tick("2026-06-13T05:15:30Z");
+      const [run] = await runsOf(server, away.agentId);
+      expect(run).toMatchObject({ status: "missed", caughtUpAt: new Date("2026-06-13T05:05:00Z") });
+      expect(run?.detail).toContain("grace period ended");
+      expect(await commandsOf(server, [away.agentId])).toEqual([]);
+      const { items } = await admin.client.updates.list.query({ agentId: away.agentId });
+      expect(items.map((item) => item.status)).toEqual(["approved"]);
+      const occurrences = await admin.client.maintenanceWindows.occurrences.query({ limit: 5 });
+      expect(occurrences.items.find((row) => row.windowName === "nightly")).toMatchObject({
+        missed: 1,
+        caughtUp: 0,
+      });
+    } finally {
+      await admin.client.settings.set.mutate({ key: "maxConcurrentInstalls", value: 10 });
+    }
   });
 
   test("with no grace period a host that missed its window waits for the next one", async () => {

@@ -24,7 +24,8 @@ export async function listOccurrenceSummaries(
       hosts: sql<number>`count(*)::int`,
       done: sql<number>`(count(*) filter (where ${windowRuns.status} = 'done'))::int`,
       missed: sql<number>`(count(*) filter (where ${windowRuns.status} = 'missed'))::int`,
-      caughtUp: sql<number>`(count(*) filter (where ${windowRuns.caughtUpAt} is not null))::int`,
+      // A host that came back but whose grace period ran out is missed, not caught up.
+      caughtUp: sql<number>`(count(*) filter (where ${windowRuns.caughtUpAt} is not null and ${windowRuns.status} <> 'missed'))::int`,
       failed: sql<number>`(count(*) filter (where ${windowRuns.status} = 'failed'))::int`,
       active: sql<number>`(count(*) filter (where ${windowRuns.status} in ('waiting', 'installing', 'rebooting')))::int`,
       rebooted: sql<number>`(count(*) filter (where ${rebootCommand.status} = 'succeeded'))::int`,
