@@ -86,6 +86,30 @@ describe("long-poll check-in", () => {
     expect(await lastCheckInOf(agent.agentId)).toBeGreaterThan(written ?? 0);
   });
 
+  test("a long poll that says the host now needs a reboot (or runs another version) is written at once", async () => {
+    const admin = await signIn(server, "operator");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.checkIn.mutate(checkIn);
+    const written = await lastCheckInOf(agent.agentId);
+    await Bun.sleep(5);
+    await agent.client.agent.checkIn.mutate({ ...checkIn, waitSeconds: 1, rebootRequired: true });
+    const afterReboot = await lastCheckInOf(agent.agentId);
+    expect(afterReboot).toBeGreaterThan(written ?? 0);
+    expect((await admin.client.agents.get.query({ agentId: agent.agentId })).rebootRequired).toBe(true);
+    // Nothing new: skipped again.
+    await agent.client.agent.checkIn.mutate({ ...checkIn, waitSeconds: 1, rebootRequired: true });
+    expect(await lastCheckInOf(agent.agentId)).toBe(afterReboot);
+    await Bun.sleep(5);
+    await agent.client.agent.checkIn.mutate({
+      ...checkIn,
+      waitSeconds: 1,
+      rebootRequired: true,
+      agentVersion: "0.2.0",
+    });
+    expect(await lastCheckInOf(agent.agentId)).toBeGreaterThan(afterReboot ?? 0);
+    expect((await admin.client.agents.get.query({ agentId: agent.agentId })).agentVersion).toBe("0.2.0");
+  });
+
   test("a long poll is never held past the agent's poll interval, so presence stays right", async () => {
     const admin = await signIn(server, "operator");
     const agent = await registerAgent(server, admin);

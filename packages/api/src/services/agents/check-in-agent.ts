@@ -18,6 +18,8 @@ type CheckInRow = {
   has_work: boolean;
   default_poll_interval: unknown;
   keep_at_server_version: unknown;
+  reboot_required: boolean;
+  agent_version: string;
 };
 
 export type CheckInOptions = {
@@ -95,7 +97,7 @@ async function readCheckIn(
   const at = now.toISOString();
   const [row] = rowsOf<CheckInRow>(
     await db.execute(sql`
-    select agent.poll_interval_seconds, agent.rapid_mode_until,
+    select agent.poll_interval_seconds, agent.rapid_mode_until, agent.reboot_required, agent.agent_version,
       exists (
         select 1 from commands
         where agent_id = ${options.agentId}
@@ -119,17 +121,26 @@ async function readCheckIn(
   const defaultPoll = parsedDefault.success ? parsedDefault.data : settingDefaults.defaultPollIntervalSeconds;
   const pollIntervalSeconds = rapid ? rapidPollIntervalSeconds : (row.poll_interval_seconds ?? defaultPoll);
   // Written once the token is known good; group-committed with the other check-ins of the moment.
-  if (heartbeat && heartbeatDue(options, now, pollIntervalSeconds)) await writeHeartbeat(options, now);
+  if (heartbeat && heartbeatDue(options, now, pollIntervalSeconds, row)) await writeHeartbeat(options, now);
   return { row, pollIntervalSeconds, rapid, now };
 }
 
 /**
  * A plain check-in always records its heartbeat; a long poll only when this process has not written
  * one for the agent within its poll interval, so presence (an agent silent for three intervals is
- * offline) stays right while requests held open add no writes.
+ * offline) stays right while requests held open add no writes — or when what the host says differs
+ * from what is stored (it needs a reboot after an install, it runs another agent version), which a
+ * maintenance window acts on at once.
  */
-function heartbeatDue(options: CheckInOptions, now: Date, pollIntervalSeconds: number): boolean {
+function heartbeatDue(
+  options: CheckInOptions,
+  now: Date,
+  pollIntervalSeconds: number,
+  row: CheckInRow,
+): boolean {
   if (!options.waitSeconds) return true;
+  if (row.reboot_required !== options.rebootRequired || row.agent_version !== options.agentVersion)
+    return true;
   const last = options.heartbeats.lastWritten(options.agentId);
   return last === null || now.getTime() - last >= pollIntervalSeconds * 1000;
 }
