@@ -441,13 +441,15 @@ describe("maintenance windows", () => {
     });
     const present = await agentWithApprovedUpdates(server, admin, ["less", "sed"]);
     const away = await agentWithApprovedUpdates(server, admin, ["grep"]);
+    const failing = await agentWithApprovedUpdates(server, admin, ["libc6"]);
     await lastSeenAt(server, away.agentId, new Date("2026-06-11T12:00:00Z"));
     const window = await admin.client.maintenanceWindows.create.mutate({
       ...windowDefaults,
-      agentIds: [present.agentId, away.agentId],
+      agentIds: [present.agentId, away.agentId, failing.agentId],
     });
     await tick("2026-06-12T03:00:30Z");
     for (const command of await takeCommands(present)) await finishCommand(present, command);
+    for (const command of await takeCommands(failing)) await finishCommand(failing, command, "failed");
     await tick("2026-06-12T03:10:00Z");
     const dedupKey = `window:${window.id}:2026-06-12T03:00:00.000Z`;
     const deliveriesOf = () =>
@@ -462,13 +464,13 @@ describe("maintenance windows", () => {
     const deliveries = await deliveriesOf();
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]?.body).toBe(
-      "Window nightly: 2 updates installed on 1 host, 0 failed, 0 rebooted, 1 missed",
+      "Window nightly: 2 updates installed on 1 host, 1 failed, 0 rebooted, 1 missed",
     );
     expect(deliveries[0]?.event).toBe("automation_summary");
 
     const occurrences = await admin.client.maintenanceWindows.occurrences.query({ windowId: window.id });
     expect(occurrences.items).toMatchObject([
-      { hosts: 2, done: 1, missed: 1, failed: 0, caughtUp: 0, active: 0 },
+      { hosts: 3, done: 1, missed: 1, failed: 1, caughtUp: 0, active: 0 },
     ]);
     const updated = await server.api.db.select().from(updates).where(eq(updates.agentId, away.agentId));
     expect(updated.map((row) => row.status)).toEqual(["approved"]);

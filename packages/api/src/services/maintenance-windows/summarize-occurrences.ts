@@ -30,7 +30,8 @@ export async function listOccurrenceSummaries(
       active: sql<number>`(count(*) filter (where ${windowRuns.status} in ('waiting', 'installing', 'rebooting')))::int`,
       rebooted: sql<number>`(count(*) filter (where ${rebootCommand.status} = 'succeeded'))::int`,
       installedHosts: sql<number>`(count(*) filter (where ${installCommand.status} = 'succeeded'))::int`,
-      installedUpdates: sql<number>`coalesce(sum(jsonb_array_length(${installCommand.targets})) filter (where ${installCommand.status} = 'succeeded'), 0)::int`,
+      // Updates the agents reported installed, whatever became of the others in the same command.
+      installedUpdates: sql<number>`coalesce(sum((select count(*) from jsonb_array_elements(coalesce(${installCommand.itemOutcomes}, '[]'::jsonb)) as outcome where outcome->>'status' = 'installed')), 0)::int`,
     })
     .from(windowRuns)
     .innerJoin(maintenanceWindows, eq(maintenanceWindows.id, windowRuns.windowId))
