@@ -9,7 +9,7 @@ import {
   windowRuns,
 } from "@redflag/db";
 import { eq, inArray } from "drizzle-orm";
-import { registerAgent, signIn } from "./harness/fixtures.ts";
+import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import {
   agentWithApprovedUpdates,
   commandsOf,
@@ -83,10 +83,39 @@ describe("maintenance windows", () => {
     const { items } = await admin.client.updates.list.query({ agentId: agent.agentId });
     expect(items.map((item) => item.status)).toEqual(["installed", "installed"]);
 
-    // The next occurrence finds nothing left: its run is done without a command.
+    // The next occurrence finds nothing approved: no command, and its run says so at the close.
     await tick("2026-06-02T03:00:30Z");
+    await tick("2026-06-02T04:00:30Z");
     expect(await commandsOf(server, [agent.agentId])).toHaveLength(1);
-    expect((await runsOf(server, agent.agentId)).map((row) => row.status)).toEqual(["done", "done"]);
+    expect((await runsOf(server, agent.agentId)).map((row) => row.status)).toEqual(["done", "skipped"]);
+  });
+
+  test("an update approved while the window is open is installed in it", async () => {
+    const admin = await signIn(server, "admin");
+    const agent = await registerAgent(server, admin);
+    await takeCommands(agent);
+    await admin.client.maintenanceWindows.create.mutate({
+      ...windowDefaults,
+      scan: true,
+      agentIds: [agent.agentId],
+    });
+    await tick("2026-06-02T03:00:30Z");
+    const [scan] = await takeCommands(agent);
+    if (scan?.type !== "scan") throw new Error("no scan at the opening");
+    await agent.client.agent.reportScan.mutate(scanReport([aptItem("openssh-server")]));
+    await finishCommand(agent, scan);
+    await tick("2026-06-02T03:05:00Z");
+    expect(await runsOf(server, agent.agentId)).toMatchObject([
+      { status: "waiting", installCommandId: null },
+    ]);
+    // A policy (or an admin) approves what the scan found; the next pass installs it.
+    const { items } = await admin.client.updates.list.query({ agentId: agent.agentId });
+    await admin.client.updates.approve.mutate({ updateIds: items.map((item) => item.id) });
+    await tick("2026-06-02T03:10:00Z");
+    expect((await commandsOf(server, [agent.agentId])).map((command) => command.type)).toEqual([
+      "scan",
+      "install",
+    ]);
   });
 
   test("a window for a tag acts only on the agents carrying it", async () => {

@@ -29,6 +29,9 @@ const rebootSlotsLock = 0x52464d02;
 /** Said on a run whose host was seen while its install waited for a fleet-wide slot. */
 const waitingForSlot = "waiting for a free install slot (fleet-wide limit)";
 
+/** Said on a run whose host was seen with nothing approved to install (yet). */
+const nothingApprovedYet = "nothing approved to install yet";
+
 /**
  * One pass of the maintenance-window job at `now`: opens the occurrences that are open (one run row per
  * agent in scope, unique per occurrence), moves every active run one step on, catches up hosts that
@@ -185,6 +188,12 @@ async function advanceWaiting(context: RunContext) {
         detail: "the window was disabled before its work started",
       });
     }
+    if (run.detail === nothingApprovedYet) {
+      return saveRun(db, run, {
+        status: "skipped",
+        detail: "nothing approved to install while the window was open",
+      });
+    }
     if (run.caughtUpAt) {
       return saveRun(db, run, {
         status: "missed",
@@ -215,6 +224,11 @@ async function advanceWaiting(context: RunContext) {
   }
   const toInstall = window.installApproved ? await installableUpdateIds(db, agent.id) : [];
   if (toInstall.length === 0) {
+    // An update approved while the window is open (by a policy after the scan, say) still installs in
+    // it: the run keeps looking until the close, unless the host needs its reboot now.
+    if (window.installApproved && !(agent.rebootRequired && window.reboot !== "never")) {
+      return saveRun(db, run, { scanCommandId, detail: nothingApprovedYet });
+    }
     const saved = await saveRun(db, run, { scanCommandId, status: "installing", detail: null });
     return advanceInstalling({ ...context, run: saved });
   }
