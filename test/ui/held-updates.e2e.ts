@@ -4,46 +4,30 @@
  * "Held by policy <name>", and the Held filter lists both kinds (or neither); at 1440 and 390 px, with
  * screenshots, failing on any sideways scroll. Needs `bun run build` and Debian's chromium.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
+import type { Page } from "../../apps/web/src/testing/chromium.ts";
+import type { NextServer } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
-import { type ApiClient, apiClient, rawCall } from "../harness/server.ts";
+import { type ApiClient, apiClient } from "../harness/server.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+import { useDashboardSession } from "./dashboard-session.ts";
 
 const admin = { username: "admin", password: "admin password for the held updates" };
 const stepTimeout = 180_000;
 
 let server: NextServer;
-let browser: Browser;
 let page: Page;
 let api: ApiClient;
-let dataDirectory: ReturnType<typeof temporaryDirectory>;
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  dataDirectory = temporaryDirectory("redflag-held-updates-");
-  server = await startNextServer({
-    REDFLAG_DATA_DIR: dataDirectory.path,
-    REDFLAG_ADMIN_USER: admin.username,
-    REDFLAG_ADMIN_PASSWORD: admin.password,
-  });
-  const login = await rawCall(server.url, "auth.login", { type: "mutation", input: admin });
-  api = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-}, stepTimeout);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dataDirectory?.remove();
-}, 30_000);
+useDashboardSession(
+  { prefix: "redflag-held-updates-", admin, width: 1440, pageErrors, timeoutMs: stepTimeout },
+  (started) => {
+    ({ server, page, api } = started);
+  },
+);
 
 /** One host: a package it holds itself, a kernel a hold policy will match, and a free package. */
 async function seedHost() {

@@ -3,44 +3,28 @@
  * the server's, and a whole key rotation is done from it, each step only after its confirmation
  * (Cancel changes nothing). Needs `bun run build` and Debian's chromium.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
-import { type ApiClient, apiClient, rawCall } from "../harness/server.ts";
+import type { Page } from "../../apps/web/src/testing/chromium.ts";
+import type { NextServer } from "../e2e/next-server.ts";
+import type { ApiClient } from "../harness/server.ts";
+import { useDashboardSession } from "./dashboard-session.ts";
 
 const screenshots = resolve(import.meta.dir, "../../artifacts/screenshots");
 const admin = { username: "admin", password: "admin password for the signing card" };
 const stepTimeout = 120_000;
 
 let server: NextServer;
-let browser: Browser;
 let page: Page;
 let api: ApiClient;
-let dataDirectory: ReturnType<typeof temporaryDirectory>;
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  dataDirectory = temporaryDirectory("redflag-signing-card-");
-  server = await startNextServer({
-    REDFLAG_DATA_DIR: dataDirectory.path,
-    REDFLAG_ADMIN_USER: admin.username,
-    REDFLAG_ADMIN_PASSWORD: admin.password,
-  });
-  const login = await rawCall(server.url, "auth.login", { type: "mutation", input: admin });
-  api = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-}, stepTimeout);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dataDirectory?.remove();
-}, 30_000);
+useDashboardSession(
+  { prefix: "redflag-signing-card-", admin, width: 1280, pageErrors, timeoutMs: stepTimeout },
+  (started) => {
+    ({ server, page, api } = started);
+  },
+);
 
 /** Clicks a rotation step's button, confirms it in the dialog, and closes the dialog once done. */
 async function confirmStep(button: string) {
