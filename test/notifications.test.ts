@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import { deliverNotifications } from "@redflag/api/services/notifications/deliver-notifications.ts";
 import { enqueueNotification } from "@redflag/api/services/notifications/enqueue-notification.ts";
 import { sealSecrets } from "@redflag/api/services/notifications/secret-box.ts";
@@ -13,7 +14,7 @@ import type {
   NotificationTargetDraft,
   NotificationTargetId,
 } from "@redflag/contracts";
-import { agents, auditEvents, notificationDeliveries, notificationTargets } from "@redflag/db";
+import { agents, auditEvents, commands, notificationDeliveries, notificationTargets } from "@redflag/db";
 import { asc, eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
@@ -732,6 +733,32 @@ describe("events the server tells", () => {
     ]);
     expect(bodies[0]?.title).toMatch(/^Installed 1 update on host-\d+$/);
     expect(bodies[1]?.body).toContain("openssl: dpkg was interrupted");
+  });
+
+  test("an install that times out without a result tells install_failed; its late result tells nothing more", async () => {
+    await createTarget(webhookDraft(["install_succeeded", "install_failed"]));
+    const silent = await installFor(["wget"]);
+    // The agent went silent: its lease ran out on the install's one attempt.
+    await server.api.db
+      .update(commands)
+      .set({ leaseExpiresAt: new Date(Date.now() - 1000), acknowledgedAt: new Date(Date.now() - 60_000) })
+      .where(eq(commands.id, silent.commandId));
+    await server.api.db.transaction((tx) => expireLeases(tx, {}));
+    expect((await admin.client.commands.get.query({ commandId: silent.commandId })).status).toBe("timed_out");
+    await silent.agent.client.agent.reportResult.mutate({
+      commandId: silent.commandId,
+      status: "failed",
+      exitCode: 100,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    await runJobs();
+    const bodies = webhookBodies();
+    expect(bodies.map((body) => [body.event, body.payload.commandId])).toEqual([
+      ["install_failed", silent.commandId],
+    ]);
+    expect(bodies[0]?.title).toMatch(/^Install timed out on host-\d+$/);
   });
 
   test("a reboot command that succeeded tells reboot_done, and the next requirement is told again", async () => {

@@ -1,8 +1,9 @@
-import { type AgentId, isOnceOnlyCommand, newId } from "@redflag/contracts";
-import { commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
+import { type AgentId, type CommandId, isOnceOnlyCommand, newId } from "@redflag/contracts";
+import { agents, commandLogs, commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
 import { commandAcknowledgementSeconds, maxUnacknowledgedOffers } from "../../config.ts";
+import { enqueueNotification } from "../notifications/enqueue-notification.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /**
@@ -56,7 +57,13 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
         options.agentId ? eq(commands.agentId, options.agentId) : undefined,
       ),
     )
-    .returning({ id: commands.id, status: commands.status, attempt: commands.attempt, type: commands.type });
+    .returning({
+      id: commands.id,
+      status: commands.status,
+      attempt: commands.attempt,
+      type: commands.type,
+      agentId: commands.agentId,
+    });
   if (expired.length === 0) return { expired: reoffered.length };
   await tx.insert(commandLogs).values(
     expired.map((command) => ({
@@ -80,5 +87,29 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
       .where(and(inArray(updates.lastCommandId, timedOut), eq(updates.status, "installing")));
     await transitionUpdates(tx, { actor: systemActor, rows, status: "failed", reason: "command timed out" });
   }
+  for (const command of expired) {
+    if (command.status === "timed_out" && command.type === "install")
+      await notifyInstallTimedOut(tx, command);
+  }
   return { expired: expired.length + reoffered.length };
+}
+
+/** An install that ended without a result failed as far as anyone can tell: told like a failed one (one key, so a late result adds nothing). */
+async function notifyInstallTimedOut(
+  tx: DatabaseOrTransaction,
+  command: { id: CommandId; agentId: AgentId },
+) {
+  const [agent] = await tx
+    .select({ id: agents.id, hostname: agents.hostname, tags: agents.tags })
+    .from(agents)
+    .where(eq(agents.id, command.agentId));
+  if (!agent) return;
+  await enqueueNotification(tx, {
+    event: "install_failed",
+    agent,
+    dedupKey: `install_failed:${command.id}`,
+    title: `Install timed out on ${agent.hostname}`,
+    body: `${agent.hostname} stopped answering before it reported the install's result (command ${command.id}). Check the host, then retry.`,
+    payload: { commandId: command.id, timedOut: true },
+  });
 }
