@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { applyRetention } from "@redflag/api/services/retention/apply-retention.ts";
 import { newId, type ScannerSummary } from "@redflag/contracts";
-import { auditEvents, commandLogs, commands, scans } from "@redflag/db";
-import { asc, inArray } from "drizzle-orm";
+import {
+  auditEvents,
+  commandLogs,
+  commands,
+  notificationDeliveries,
+  notificationTargets,
+  scans,
+} from "@redflag/db";
+import { asc, eq, inArray } from "drizzle-orm";
 import { registerAgent, signIn } from "./harness/fixtures.ts";
 import { type TestServer, useTestServer } from "./harness/server.ts";
 
@@ -128,7 +135,45 @@ describe("retention", () => {
     });
     // Nothing left to do: a further run deletes nothing.
     const third = await applyRetention(db, { now });
-    expect(third).toEqual({ deleted: { auditEvents: 0, scans: 0, commandLogs: 0 }, complete: true });
+    expect(third).toEqual({
+      deleted: { auditEvents: 0, scans: 0, commandLogs: 0, notificationDeliveries: 0 },
+      complete: true,
+    });
+  });
+
+  test("the notification delivery log keeps what is still to be sent, and what is young", async () => {
+    const db = server.api.db;
+    const now = new Date();
+    const targetId = newId("notificationTarget");
+    await db
+      .insert(notificationTargets)
+      .values({ id: targetId, name: "log", kind: "ntfy", events: ["test"] });
+    const old = new Date(now.getTime() - 91 * dayMs);
+    const young = new Date(now.getTime() - 89 * dayMs);
+    const rows = (
+      [
+        ["old-sent", "sent", old],
+        ["old-failed", "failed", old],
+        ["old-pending", "pending", old],
+        ["young-sent", "sent", young],
+      ] as const
+    ).map(([dedupKey, status, createdAt]) => ({
+      id: newId("notificationDelivery"),
+      targetId,
+      event: "test" as const,
+      dedupKey,
+      title: dedupKey,
+      body: "",
+      status,
+      createdAt,
+    }));
+    await db.insert(notificationDeliveries).values(rows);
+    expect((await applyRetention(db, { now })).deleted.notificationDeliveries).toBe(2);
+    const left = await db
+      .select({ dedupKey: notificationDeliveries.dedupKey })
+      .from(notificationDeliveries)
+      .where(eq(notificationDeliveries.targetId, targetId));
+    expect(left.map((row) => row.dedupKey).sort()).toEqual(["old-pending", "young-sent"]);
   });
 
   test("0 keeps forever; a shorter setting deletes sooner", async () => {

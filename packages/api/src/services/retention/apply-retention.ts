@@ -1,19 +1,25 @@
-import { auditEvents, commandLogs, type DatabaseOrTransaction, scans } from "@redflag/db";
-import { inArray, lt } from "drizzle-orm";
+import {
+  auditEvents,
+  commandLogs,
+  type DatabaseOrTransaction,
+  notificationDeliveries,
+  scans,
+} from "@redflag/db";
+import { and, inArray, lt } from "drizzle-orm";
 import { getSettings } from "../settings/get-settings.ts";
 
 const dayMs = 24 * 60 * 60 * 1000;
 
 export type RetentionResult = {
   /** Rows deleted per kind. */
-  deleted: { auditEvents: number; scans: number; commandLogs: number };
+  deleted: { auditEvents: number; scans: number; commandLogs: number; notificationDeliveries: number };
   /** False when a kind still has rows past its age (the batch limit was reached): run again soon. */
   complete: boolean;
 };
 
 /**
  * Deletes audit events, scans and command logs older than their retention settings (0 = keep
- * forever), in batches of `batchSize` rows, each its own statement so no lock is held for long and
+ * forever), and notification deliveries that were sent or failed with the command logs' setting, in batches of `batchSize` rows, each its own statement so no lock is held for long and
  * the embedded database is never busy for long; at most `maxBatches` batches per kind per call.
  */
 export async function applyRetention(
@@ -77,9 +83,33 @@ export async function applyRetention(
           )
           .returning({ id: commandLogs.id }),
     },
+    {
+      // The delivery log: what was sent or given up on; a delivery still to be sent is kept.
+      name: "notificationDeliveries",
+      cutoff: cutoff(settings.commandLogRetentionDays),
+      deleteBatch: (before: Date) =>
+        db
+          .delete(notificationDeliveries)
+          .where(
+            inArray(
+              notificationDeliveries.id,
+              db
+                .select({ id: notificationDeliveries.id })
+                .from(notificationDeliveries)
+                .where(
+                  and(
+                    lt(notificationDeliveries.createdAt, before),
+                    inArray(notificationDeliveries.status, ["sent", "failed"]),
+                  ),
+                )
+                .limit(batchSize),
+            ),
+          )
+          .returning({ id: notificationDeliveries.id }),
+    },
   ] as const;
 
-  const deleted = { auditEvents: 0, scans: 0, commandLogs: 0 };
+  const deleted = { auditEvents: 0, scans: 0, commandLogs: 0, notificationDeliveries: 0 };
   let complete = true;
   for (const kind of kinds) {
     if (!kind.cutoff) continue;

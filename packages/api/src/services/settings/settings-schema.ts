@@ -15,6 +15,7 @@ export const settingSchemas = {
   /** Retention, in days; 0 keeps forever. Older rows are deleted by the server's periodic sweep. */
   auditRetentionDays: retentionDays,
   scanRetentionDays: retentionDays,
+  /** Also the notification delivery log's (what was sent or given up on). */
   commandLogRetentionDays: retentionDays,
   /** An agent checking in with an older version than the server's build gets one update_agent. */
   keepAgentsAtServerVersion: z.boolean(),
