@@ -2,8 +2,9 @@ import { getErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { isServerFailure, retryAfterSeconds, unavailableCause } from "./errors.ts";
+import { observeRequest } from "./observability/requests.ts";
 import { appRouter } from "./root.ts";
-import { type ApiDependencies, createContext, type RequestInfo } from "./trpc.ts";
+import { type ApiDependencies, type Context, createContext, type RequestInfo } from "./trpc.ts";
 
 export const trpcEndpoint = "/api/trpc";
 
@@ -57,12 +58,16 @@ export function createTrpcHandler(
         }),
       );
     }
-    return fetchRequestHandler({
+    const started = performance.now();
+    let context: Context | null = null;
+    const response = await fetchRequestHandler({
       endpoint: trpcEndpoint,
       req: limited,
       router: appRouter,
-      createContext: ({ req, resHeaders }) =>
-        createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders),
+      createContext: ({ req, resHeaders }) => {
+        context = createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders);
+        return context;
+      },
       onError: ({ error, ctx, path }) => {
         if (isServerFailure(error)) log(error, { requestId: ctx?.requestId ?? null, path });
       },
@@ -75,7 +80,33 @@ export function createTrpcHandler(
         return { headers };
       },
     });
+    const answered = context as Context | null;
+    observeRequest(dependencies.requestObservers, {
+      requestId: answered?.requestId ?? response.headers.get("x-request-id") ?? "(none)",
+      transport: "trpc",
+      procedure: procedureOf(limited.url),
+      method: limited.method,
+      caller: answered?.caller ?? { kind: "anonymous", id: null },
+      status: response.status,
+      durationMs: performance.now() - started,
+    });
+    return response;
   };
+}
+
+/** "agent.checkIn" from ".../api/trpc/agent.checkIn?batch=1"; null when the path names none. */
+function procedureOf(url: string): string | null {
+  const path = new URL(url).pathname;
+  const index = path.indexOf(`${trpcEndpoint}/`);
+  if (index < 0) return null;
+  const raw = path.slice(index + trpcEndpoint.length + 1, index + trpcEndpoint.length + 501);
+  let procedure: string;
+  try {
+    procedure = decodeURIComponent(raw);
+  } catch {
+    procedure = raw;
+  }
+  return procedure.length > 0 ? procedure : null;
 }
 
 /** The request with its body read up to `limit` bytes; null when the body is larger. */

@@ -2,6 +2,8 @@ import { createDatabase, type DatabaseHandle, type DatabaseOptions, migrate } fr
 import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
+import { logRequest } from "./logging/request-log.ts";
+import { ServerMetrics } from "./metrics/server-metrics.ts";
 import { scheduledJobs } from "./scheduler/jobs.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { CommandWakeups } from "./services/agents/command-wakeups.ts";
@@ -83,6 +85,7 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     onError: (job, error) => console.error(`Scheduled job ${job} failed:`, error),
   });
   scheduler.start(options.schedulerIntervalMs ?? 5_000);
+  const metrics = new ServerMetrics(handle.db);
   return {
     handle,
     db: handle.db,
@@ -94,6 +97,8 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     signingKeys,
     wakeups,
     heartbeats: new HeartbeatWriter(handle.db),
+    metrics,
+    requestObservers: [logRequest, metrics.observeRequest],
     startedAt: new Date(),
     async stop() {
       if (sweeper) clearInterval(sweeper);

@@ -3,6 +3,7 @@ import { agents, apiTokens, type Database, type DatabaseDriver, users } from "@r
 import { initTRPC, TRPCError } from "@trpc/server";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import superjson from "superjson";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import type { AdminActor } from "./actor.ts";
 import type { AdminSessions } from "./auth/admin-sessions.ts";
@@ -10,6 +11,8 @@ import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 import { internalErrorMessage, toClientError } from "./errors.ts";
+import type { ServerMetrics } from "./metrics/server-metrics.ts";
+import type { Caller, RequestObserver } from "./observability/requests.ts";
 import type { Scheduler } from "./scheduler/scheduler.ts";
 import type { CommandWakeups } from "./services/agents/command-wakeups.ts";
 import type { HeartbeatWriter } from "./services/agents/heartbeats.ts";
@@ -30,6 +33,10 @@ export type ApiDependencies = {
   heartbeats: HeartbeatWriter;
   /** The one scheduler (policies, windows, notifications); `requestRun` makes a job due now. */
   scheduler: Scheduler;
+  /** The Prometheus registry of this server (metrics/). */
+  metrics: ServerMetrics;
+  /** Told of every answered request (the request log, the metrics). */
+  requestObservers: RequestObserver[];
   startedAt: Date;
 };
 
@@ -48,6 +55,8 @@ export type Context = ApiDependencies & {
   request: RequestInfo;
   /** Names this request in the server log and in the answer to a failure, so the two can be matched. */
   requestId: string;
+  /** Who is calling; filled in by the authentication middleware, read when the request is logged. */
+  caller: Caller;
   /** Headers added to the response (Set-Cookie). */
   responseHeaders: Headers;
   adminSessions: AdminSessions;
@@ -62,6 +71,7 @@ export function createContext(
     ...dependencies,
     request,
     requestId: crypto.randomUUID(),
+    caller: { kind: "anonymous", id: null },
     responseHeaders,
     adminSessions: request.secure ? dependencies.sessions.secure : dependencies.sessions.plain,
   };
@@ -69,7 +79,8 @@ export function createContext(
 
 /** Who may call a procedure; read by the access test that walks every procedure. */
 export type Access = "public" | "agent" | Role;
-export type Meta = { access: Access };
+/** `openapi`: the procedure is also served under /api/v1 (rest.ts), described in the OpenAPI document. */
+export type Meta = { access: Access } & OpenApiMeta;
 
 const t = initTRPC
   .context<Context>()
@@ -139,6 +150,7 @@ async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
     await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
     // A token never outranks its owner, even if the owner was demoted after creating it.
     const role = hasRole(row.userRole, row.tokenRole) ? row.tokenRole : row.userRole;
+    ctx.caller = { kind: "api_token", id: row.tokenId };
     return { type: "api_token", tokenId: row.tokenId, userId: row.userId, role };
   }
   const sessionToken = ctx.adminSessions.readSessionToken(ctx.request.cookie);
@@ -149,6 +161,7 @@ async function resolveAdmin(ctx: Context): Promise<AdminActor | null> {
     return null;
   }
   if (validated.refreshedCookie) ctx.responseHeaders.append("Set-Cookie", validated.refreshedCookie);
+  ctx.caller = { kind: "user", id: validated.user.id };
   return {
     type: "user",
     userId: validated.user.id,
@@ -190,6 +203,7 @@ const agentTokenProcedure = guardedProcedure.meta({ access: "agent" }).use(async
         check.reason === "expired" ? "Access token expired: renew it" : "Access token is not valid: renew it",
     });
   }
+  ctx.caller = { kind: "agent", id: check.agentId };
   return next({
     ctx: {
       agentId: check.agentId,
