@@ -3,6 +3,7 @@
  * phone), screenshots in artifacts/screenshots that fail on any sideways scroll, the navigation, and
  * signing in.
  */
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page } from "../../apps/web/src/testing/chromium.ts";
 
@@ -39,14 +40,18 @@ export async function expectNoSidewaysScroll(page: Page, name: string) {
   }
 }
 
-export async function shoot(page: Page, name: string) {
+/** A full-page screenshot named `name` in artifacts/screenshots, failing first if the page scrolls sideways. */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(screenshotsDirectory, { recursive: true });
   // Full-page shots of a scrolled page would draw the sticky sidebar halfway down.
   await page.evaluate(() => window.scrollTo(0, 0));
   await expectNoSidewaysScroll(page, name);
-  await page.screenshot({
-    path: join(screenshotsDirectory, `${phone ? "phone-" : ""}${name}.png`),
-    fullPage: true,
-  });
+  await page.screenshot({ path: join(screenshotsDirectory, `${name}.png`), fullPage: true });
+}
+
+/** `screenshot`, named "phone-…" in the 390 px run (REDFLAG_UI_WIDTH=390). */
+export async function shoot(page: Page, name: string) {
+  await screenshot(page, `${phone ? "phone-" : ""}${name}`);
 }
 
 /** On a narrow screen the navigation is folded into a menu: open it first. */

@@ -5,14 +5,12 @@
  * screenshots, failing on any sideways scroll. Needs `bun run build` and Debian's chromium.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "../../apps/web/src/testing/chromium.ts";
 import type { NextServer } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
 import { type ApiClient, apiClient } from "../harness/server.ts";
 import { waitFor } from "../harness/wait-for.ts";
-import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+import { screenshot, signIn } from "./browser-page.ts";
 import { useDashboardSession } from "./dashboard-session.ts";
 
 const admin = { username: "admin", password: "admin password for the held updates" };
@@ -55,17 +53,10 @@ async function seedHost() {
   });
 }
 
-async function screenshot(name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await expectNoSidewaysScroll(page, name);
-  await page.screenshot({ path: join(screenshotsDirectory, `${name}.png`), fullPage: true });
-}
-
 describe("held updates on the updates page", () => {
   test(
     "badges for a host's hold and a hold policy, and the Held filter",
     async () => {
-      mkdirSync(screenshotsDirectory, { recursive: true });
       await seedHost();
       await api.policies.create.mutate({
         policy: { name: "Kernel freeze", action: "hold", packagePatterns: ["linux-image-*"] },
@@ -96,7 +87,7 @@ describe("held updates on the updates page", () => {
         .getByText("Held by policy Kernel freeze")
         .waitFor();
       expect(await page.getByRole("row", { name: /curl/ }).getByText(/^Held/).count()).toBe(0);
-      await screenshot("updates-held");
+      await screenshot(page, "updates-held");
 
       await page.getByLabel("Held").selectOption("true");
       await page.getByRole("row", { name: /curl/ }).waitFor({ state: "detached" });
@@ -115,7 +106,7 @@ describe("held updates on the updates page", () => {
       // Beside the package's name, so a phone shows it without scrolling the table sideways.
       const box = await badge.boundingBox();
       expect(box !== null && box.x + box.width <= 390).toBe(true);
-      await screenshot("phone-updates-held");
+      await screenshot(page, "phone-updates-held");
       expect(pageErrors).toEqual([]);
     },
     stepTimeout,

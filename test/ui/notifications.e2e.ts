@@ -5,22 +5,20 @@
  * deleting asks first (Cancel keeps it); at 1440 and 390 px, with screenshots, failing on any
  * sideways scroll. Needs `bun run build` and Debian's chromium.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
-import { type ApiClient, apiClient, rawCall } from "../harness/server.ts";
-import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+import { afterAll, describe, expect, test } from "bun:test";
+import type { Page } from "../../apps/web/src/testing/chromium.ts";
+import type { NextServer } from "../e2e/next-server.ts";
+import type { ApiClient } from "../harness/server.ts";
+import { screenshot, signIn } from "./browser-page.ts";
+import { useDashboardSession } from "./dashboard-session.ts";
 
 const admin = { username: "admin", password: "admin password for the notifications page" };
 const token = "tk_e2e-ntfy-access-token";
 const stepTimeout = 180_000;
 
 let server: NextServer;
-let browser: Browser;
 let page: Page;
 let api: ApiClient;
-let dataDirectory: ReturnType<typeof temporaryDirectory>;
 const pageErrors: string[] = [];
 
 // The ntfy server the target points at: records what it is sent, answers as told.
@@ -39,39 +37,21 @@ const ntfy = Bun.serve({
   },
 });
 
-beforeAll(async () => {
-  dataDirectory = temporaryDirectory("redflag-notifications-page-");
-  server = await startNextServer({
-    REDFLAG_DATA_DIR: dataDirectory.path,
-    REDFLAG_ADMIN_USER: admin.username,
-    REDFLAG_ADMIN_PASSWORD: admin.password,
-  });
-  const login = await rawCall(server.url, "auth.login", { type: "mutation", input: admin });
-  api = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-}, stepTimeout);
+useDashboardSession(
+  { prefix: "redflag-notifications-page-", admin, width: 1440, pageErrors, timeoutMs: stepTimeout },
+  (started) => {
+    ({ server, page, api } = started);
+  },
+);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
   await ntfy.stop(true);
-  dataDirectory?.remove();
-}, 30_000);
-
-async function screenshot(name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await expectNoSidewaysScroll(page, name);
-  await page.screenshot({ path: `${screenshotsDirectory}/${name}.png`, fullPage: true });
-}
+});
 
 describe("the notifications page", () => {
   test(
     "an ntfy target is added, Send test reaches it and is logged, its token is never shown, delete asks first",
     async () => {
-      mkdirSync(screenshotsDirectory, { recursive: true });
       await page.goto(`${server.url}/login`);
       await signIn(page, admin);
       await page.goto(`${server.url}/notifications`);
@@ -88,7 +68,7 @@ describe("the notifications page", () => {
       await form.getByLabel("Install failed").check();
       await form.getByLabel("Agent offline").check();
       await form.getByLabel("Agent tags").fill("web, production");
-      await screenshot("notifications-form");
+      await screenshot(page, "notifications-form");
       await form.getByRole("button", { name: "Save target" }).click();
 
       const row = page.getByRole("row", { name: /Ops phone/ });
@@ -144,17 +124,17 @@ describe("the notifications page", () => {
         dailyDigestTime: "07:15",
         dailyDigestTimeZone: "Europe/Berlin",
       });
-      await screenshot("notifications");
+      await screenshot(page, "notifications");
 
       await page.setViewportSize({ width: 390, height: 844 });
       await row.getByText("On", { exact: true }).waitFor();
-      await screenshot("phone-notifications");
+      await screenshot(page, "phone-notifications");
 
       // Delete asks first; Cancel keeps the target.
       await row.getByRole("button", { name: "Delete" }).click();
       const dialog = page.getByRole("dialog");
       await dialog.getByText("Delete this notification target?").waitFor();
-      await screenshot("phone-notifications-delete");
+      await screenshot(page, "phone-notifications-delete");
       await dialog.getByRole("button", { name: "Cancel" }).click();
       expect(await api.notifications.targets.query()).toHaveLength(1);
       await row.getByRole("button", { name: "Delete" }).click();

@@ -6,13 +6,11 @@
  * `bun run build` and Debian's chromium.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "../../apps/web/src/testing/chromium.ts";
 import type { NextServer } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
 import { type ApiClient, apiClient } from "../harness/server.ts";
-import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+import { screenshot, signIn } from "./browser-page.ts";
 import { useDashboardSession } from "./dashboard-session.ts";
 
 const admin = { username: "admin", password: "admin password for the policies page" };
@@ -67,17 +65,10 @@ async function seedFleet() {
   }
 }
 
-async function screenshot(name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await expectNoSidewaysScroll(page, name);
-  await page.screenshot({ path: join(screenshotsDirectory, `${name}.png`), fullPage: true });
-}
-
 describe("the policies page", () => {
   test(
     "a staged policy with its live preview, enabled behind a confirmation, starts a rollout the page lists",
     async () => {
-      mkdirSync(screenshotsDirectory, { recursive: true });
       await seedFleet();
       await page.goto(`${server.url}/login`);
       await signIn(page, admin);
@@ -101,7 +92,7 @@ describe("the policies page", () => {
         .getByText("Would approve 3 updates on 3 hosts now, 1 of them in the first stage.")
         .waitFor();
       await page.getByRole("cell", { name: "canary-01" }).waitFor();
-      await screenshot("policies-form");
+      await screenshot(page, "policies-form");
 
       await form.getByRole("button", { name: "Save policy" }).click();
       const row = page.getByRole("row", { name: /Security, canary first/ });
@@ -138,16 +129,16 @@ describe("the policies page", () => {
         ["canary-01", "openssl"],
       ]);
       await row.getByText("1 approved (7 days)").waitFor({ timeout: 60_000 });
-      await screenshot("policies");
+      await screenshot(page, "policies");
 
       await page.setViewportSize({ width: 390, height: 844 });
       await rollout.getByText("1 of 2").waitFor();
-      await screenshot("phone-policies");
+      await screenshot(page, "phone-policies");
       await page.getByRole("button", { name: "Edit" }).click();
       await preview
         .getByText("Would approve 3 updates on 3 hosts now, 1 of them in the first stage.")
         .waitFor();
-      await screenshot("phone-policies-form");
+      await screenshot(page, "phone-policies-form");
 
       // Changing an enabled approve policy asks first; Cancel keeps it as it was.
       await form.getByLabel("Package names").fill("openssl, curl");

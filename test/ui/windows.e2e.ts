@@ -5,46 +5,28 @@
  * agent's page shows the window covering it and what it will do there; at 1440 and 390 px, with
  * screenshots, failing on any sideways scroll. Needs `bun run build` and Debian's chromium.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import type { AgentId } from "@redflag/contracts";
-import { type Browser, launchChromium, type Page } from "../../apps/web/src/testing/chromium.ts";
-import { type NextServer, startNextServer, temporaryDirectory } from "../e2e/next-server.ts";
+import type { Page } from "../../apps/web/src/testing/chromium.ts";
+import type { NextServer } from "../e2e/next-server.ts";
 import { aptItem, hostFacts } from "../harness/fixtures.ts";
-import { type ApiClient, apiClient, rawCall } from "../harness/server.ts";
-import { expectNoSidewaysScroll, screenshotsDirectory, signIn } from "./browser-page.ts";
+import { type ApiClient, apiClient } from "../harness/server.ts";
+import { screenshot, signIn } from "./browser-page.ts";
+import { useDashboardSession } from "./dashboard-session.ts";
 
 const admin = { username: "admin", password: "admin password for the windows page" };
 const stepTimeout = 180_000;
 
 let server: NextServer;
-let browser: Browser;
 let page: Page;
 let api: ApiClient;
-let dataDirectory: ReturnType<typeof temporaryDirectory>;
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  dataDirectory = temporaryDirectory("redflag-windows-page-");
-  server = await startNextServer({
-    REDFLAG_DATA_DIR: dataDirectory.path,
-    REDFLAG_ADMIN_USER: admin.username,
-    REDFLAG_ADMIN_PASSWORD: admin.password,
-  });
-  const login = await rawCall(server.url, "auth.login", { type: "mutation", input: admin });
-  api = apiClient(server.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-}, stepTimeout);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dataDirectory?.remove();
-}, 30_000);
+useDashboardSession(
+  { prefix: "redflag-windows-page-", admin, width: 1440, pageErrors, timeoutMs: stepTimeout },
+  (started) => {
+    ({ server, page, api } = started);
+  },
+);
 
 /** One host with openssl pending, approved by an admin. */
 async function seedHost(): Promise<AgentId> {
@@ -65,17 +47,10 @@ async function seedHost(): Promise<AgentId> {
   return registered.agentId;
 }
 
-async function screenshot(name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await expectNoSidewaysScroll(page, name);
-  await page.screenshot({ path: join(screenshotsDirectory, `${name}.png`), fullPage: true });
-}
-
 describe("the maintenance windows page", () => {
   test(
     "a window with its schedule preview, enabled behind a confirmation, shown on its agent's page",
     async () => {
-      mkdirSync(screenshotsDirectory, { recursive: true });
       const agentId = await seedHost();
       await page.goto(`${server.url}/login`);
       await signIn(page, admin);
@@ -104,7 +79,7 @@ describe("the maintenance windows page", () => {
       await form.getByLabel("Schedule (cron)").fill("0 3 * * 0");
       await page.getByText("Opens every Sunday at 03:00.", { exact: true }).waitFor();
       await page.getByText(/must have five fields/).waitFor({ state: "detached" });
-      await screenshot("windows-form");
+      await screenshot(page, "windows-form");
 
       await form.getByRole("button", { name: "Save window" }).click();
       const row = page.getByRole("row", { name: /Sunday nights/ });
@@ -139,7 +114,7 @@ describe("the maintenance windows page", () => {
       await limit.getByRole("button", { name: "Save limit" }).click();
       await limit.getByText("Saved.").waitFor();
       expect((await api.settings.get.query()).maxConcurrentInstalls).toBe(3);
-      await screenshot("windows");
+      await screenshot(page, "windows");
 
       await page.goto(`${server.url}/agents/${agentId}`);
       const card = page.locator("section", {
@@ -147,14 +122,14 @@ describe("the maintenance windows page", () => {
       });
       await card.getByText("Sunday nights").waitFor();
       await card.getByText(/scans, installs 1 approved update, reboots if required/).waitFor();
-      await screenshot("agent-windows");
+      await screenshot(page, "agent-windows");
 
       await page.setViewportSize({ width: 390, height: 844 });
       await card.getByText("Sunday nights").waitFor();
-      await screenshot("phone-agent-windows");
+      await screenshot(page, "phone-agent-windows");
       await page.goto(`${server.url}/windows`);
       await page.getByRole("row", { name: /Sunday nights/ }).waitFor();
-      await screenshot("phone-windows");
+      await screenshot(page, "phone-windows");
       expect(pageErrors).toEqual([]);
     },
     stepTimeout,

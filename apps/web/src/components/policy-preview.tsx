@@ -2,23 +2,14 @@
 
 import type { PolicyDraft } from "@redflag/contracts";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { plural } from "~/lib/format";
+import { useSettled } from "~/lib/use-settled";
 import { useTRPC } from "~/trpc/react";
 import { draftOf, type PolicyFormState } from "./policy-draft";
 import { QueryError, StatusBadge } from "./ui/basics";
 import { DataTable } from "./ui/data-table";
 import { Untrusted } from "./ui/text";
-
-/** Waits until typing pauses before asking the server again. */
-function useSettled<Value>(value: Value, delayMs: number): Value {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return settled;
-}
 
 /** What the policy being written would do now: the server's answer from the policy run's own query. */
 export function PolicyPreview({ form }: { form: PolicyFormState }) {

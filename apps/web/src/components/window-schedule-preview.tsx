@@ -1,20 +1,10 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useSettled } from "~/lib/use-settled";
 import { useTRPC } from "~/trpc/react";
 import { QueryError } from "./ui/basics";
 import type { WindowFormState } from "./window-draft";
-
-/** Waits until typing pauses before asking the server again. */
-function useSettled<Value>(value: Value, delayMs: number): Value {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return settled;
-}
 
 /** "2026-12-06 02:00" — the instant in UTC, beside the window's own zone. */
 function utcTime(at: Date): string {
