@@ -26,6 +26,8 @@ export type ServerEnv = {
   config: StartOptions["config"];
   /** On SIGTERM/SIGINT: how long requests under way may take before the database is closed. */
   shutdownGraceMs: number;
+  /** REDFLAG_LOG_FORMAT; null: JSON lines, readable on a terminal. */
+  logFormat: "json" | "pretty" | null;
 };
 
 const defaultMaxBodyBytes = 5 * 1024 * 1024;
@@ -79,6 +81,8 @@ const environmentSchema = z.object({
       .optional(),
   ),
   REDFLAG_DEBUG: booleanFlag,
+  /** Server log lines: JSON (the default) or a readable layout; unset: readable on a terminal. */
+  REDFLAG_LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   REDFLAG_ADMIN_USER: optionalText,
   REDFLAG_ADMIN_PASSWORD: optionalText,
   REDFLAG_TRUST_PROXY: booleanFlag,
@@ -160,6 +164,7 @@ export function parseServerEnv(
       longPollSeconds: environment.REDFLAG_LONG_POLL_SECONDS,
     },
     durableCommits: environment.REDFLAG_DURABLE_COMMITS === "true",
+    logFormat: environment.REDFLAG_LOG_FORMAT ?? null,
     shutdownGraceMs: environment.REDFLAG_SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

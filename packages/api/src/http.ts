@@ -2,6 +2,7 @@ import { getErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { isServerFailure, retryAfterSeconds, unavailableCause } from "./errors.ts";
+import { errorProperties, isDebugLogging, serverLogger, withLogContext } from "./logging/logger.ts";
 import { observeRequest } from "./observability/requests.ts";
 import { appRouter } from "./root.ts";
 import { type ApiDependencies, type Context, createContext, type RequestInfo } from "./trpc.ts";
@@ -14,16 +15,62 @@ export type ServerFailureLog = (
   details: { requestId: string | null; path: string | undefined },
 ) => void;
 
-const logServerFailure: ServerFailureLog = (error, { requestId, path }) => {
-  const request = `[redflag] request ${requestId ?? "(no id)"} to ${path ?? "/api/trpc"}`;
+const failureLog = serverLogger("request");
+
+export const logServerFailure: ServerFailureLog = (error, { requestId, path }) => {
+  const properties = { requestId, procedure: path ?? null };
   // While the database is down every request answers 503: a line each that names the cause, rather
   // than a stack trace each from a thousand agents.
   if (error instanceof TRPCError && error.code === "SERVICE_UNAVAILABLE") {
-    console.error(`${request} answered 503: ${unavailableCause(error)}`);
+    failureLog.error("{procedure} answered 503: {cause}", { ...properties, cause: unavailableCause(error) });
     return;
   }
-  console.error(`${request} failed:`, error);
+  failureLog.error("{procedure} failed: {message}", {
+    ...properties,
+    message: error instanceof Error ? error.message : String(error),
+    error: errorProperties(error),
+  });
 };
+
+/** Refusals worth a warning: who was refused, from where (never with what credential). */
+const refusalCodes = new Set(["UNAUTHORIZED", "FORBIDDEN", "TOO_MANY_REQUESTS"]);
+
+function logRefusal(error: TRPCError, ctx: Context | undefined, path: string | undefined) {
+  failureLog.warn("{procedure} refused: {code} {message}", {
+    requestId: ctx?.requestId ?? null,
+    procedure: path ?? null,
+    code: error.code,
+    message: error.message,
+    callerKind: ctx?.caller.kind ?? "anonymous",
+    callerId: ctx?.caller.id ?? null,
+    address: ctx?.request.address ?? null,
+  });
+}
+
+/** A request id the client chose (the agent sends one per call): printable, short, no spaces. */
+const clientRequestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
+
+function requestIdOf(request: Request): string {
+  const sent = request.headers.get("x-request-id");
+  return sent && clientRequestIdPattern.test(sent) ? sent : crypto.randomUUID();
+}
+
+/** At debug: what the request carried, secrets redacted by the log's field and pattern rules. */
+async function logRequestBody(request: Request, requestId: string) {
+  if (request.method !== "POST") return;
+  let body: unknown;
+  try {
+    const text = await request.clone().text();
+    body = text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    body = "(not JSON)";
+  }
+  failureLog.debug("Request body of {procedure}", {
+    requestId,
+    procedure: procedureOf(request.url),
+    body,
+  });
+}
 
 /**
  * The HTTP entry of the API, used by the Next.js route and by tests alike. Failures (internal errors,
@@ -60,26 +107,32 @@ export function createTrpcHandler(
     }
     const started = performance.now();
     let context: Context | null = null;
-    const response = await fetchRequestHandler({
-      endpoint: trpcEndpoint,
-      req: limited,
-      router: appRouter,
-      createContext: ({ req, resHeaders }) => {
-        context = createContext(dependencies, requestInfoOf(req, trustProxy), resHeaders);
-        return context;
-      },
-      onError: ({ error, ctx, path }) => {
-        if (isServerFailure(error)) log(error, { requestId: ctx?.requestId ?? null, path });
-      },
-      responseMeta: ({ ctx, errors }) => {
-        const headers = new Headers();
-        if (ctx) headers.set("x-request-id", ctx.requestId);
-        if (errors.some((error) => error.code === "SERVICE_UNAVAILABLE")) {
-          headers.set("retry-after", String(retryAfterSeconds));
-        }
-        return { headers };
-      },
-    });
+    const requestId = requestIdOf(limited);
+    if (isDebugLogging()) await logRequestBody(limited, requestId);
+    // Every line written while the request runs names it (and, once known, its agent: trpc.ts).
+    const response = await withLogContext({ requestId }, () =>
+      fetchRequestHandler({
+        endpoint: trpcEndpoint,
+        req: limited,
+        router: appRouter,
+        createContext: ({ req, resHeaders }) => {
+          context = createContext(dependencies, { ...requestInfoOf(req, trustProxy), requestId }, resHeaders);
+          return context;
+        },
+        onError: ({ error, ctx, path }) => {
+          if (isServerFailure(error)) log(error, { requestId: ctx?.requestId ?? null, path });
+          else if (refusalCodes.has(error.code)) logRefusal(error, ctx, path);
+        },
+        responseMeta: ({ ctx, errors }) => {
+          const headers = new Headers();
+          if (ctx) headers.set("x-request-id", ctx.requestId);
+          if (errors.some((error) => error.code === "SERVICE_UNAVAILABLE")) {
+            headers.set("retry-after", String(retryAfterSeconds));
+          }
+          return { headers };
+        },
+      }),
+    );
     const answered = context as Context | null;
     observeRequest(dependencies.requestObservers, {
       requestId: answered?.requestId ?? response.headers.get("x-request-id") ?? "(none)",
@@ -110,7 +163,7 @@ function procedureOf(url: string): string | null {
 }
 
 /** The request with its body read up to `limit` bytes; null when the body is larger. */
-async function limitBody(request: Request, limit: number): Promise<Request | null> {
+export async function limitBody(request: Request, limit: number): Promise<Request | null> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) return null;
   if (!request.body) return request;

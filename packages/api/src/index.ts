@@ -3,6 +3,13 @@ export { createServerCaller } from "./caller.ts";
 export * from "./config.ts";
 export { AppError, retryAfterSeconds, unavailableCause } from "./errors.ts";
 export { createTrpcHandler, trpcEndpoint, trpcErrorResponse } from "./http.ts";
+export {
+  configureServerLogging,
+  errorProperties,
+  type LogFormat,
+  serverLogger,
+  withLogContext,
+} from "./logging/logger.ts";
 export { type FetchHandler, serveNodeRequest, writeNodeResponse } from "./node-http.ts";
 export { type AppRouter, appRouter } from "./root.ts";
 export { every, type JobContext, type ScheduledJob, Scheduler } from "./scheduler/scheduler.ts";

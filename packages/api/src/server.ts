@@ -2,6 +2,8 @@ import { createDatabase, type DatabaseHandle, type DatabaseOptions, migrate } fr
 import { systemActor } from "./actor.ts";
 import { createAdminSessions } from "./auth/admin-sessions.ts";
 import type { ServerConfig } from "./config.ts";
+import { DebugMode } from "./logging/debug-mode.ts";
+import { configureServerLogging, errorProperties, serverLogger } from "./logging/logger.ts";
 import { logRequest } from "./logging/request-log.ts";
 import { ServerMetrics } from "./metrics/server-metrics.ts";
 import { scheduledJobs } from "./scheduler/jobs.ts";
@@ -26,15 +28,29 @@ export type StartOptions = {
   leaseSweepIntervalMs?: number;
   /** How often the scheduler looks for due jobs, in ms; 0: never on its own (tests call `scheduler.tick()`). */
   schedulerIntervalMs?: number;
+  /** How often the stored debug mode setting is read (another instance may have saved it), in ms; 0: at start only. */
+  debugModeRefreshMs?: number;
   /** The time scheduled jobs see; tests move it. */
   clock?: () => Date;
 };
 
 export type ApiServer = ApiDependencies & { handle: DatabaseHandle; stop: () => Promise<void> };
 
+const log = serverLogger("server");
+
+function logFailure(what: string) {
+  return (error: unknown) => {
+    log.error(`${what} failed: {message}`, {
+      message: error instanceof Error ? error.message : String(error),
+      error: errorProperties(error),
+    });
+  };
+}
+
 /** Opens the database, applies migrations and builds everything requests share. */
 export async function startApiServer(options: StartOptions): Promise<ApiServer> {
   // A handle passed in belongs to the caller, who closes it; one opened here is closed by `stop`.
+  configureServerLogging();
   const ownsHandle = !("db" in options.database);
   const handle = "db" in options.database ? options.database : await createDatabase(options.database);
   let secret: string;
@@ -63,16 +79,10 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
       ? setInterval(() => {
           handle.db
             .transaction((tx) => expireLeases(tx, {}))
-            .catch((error: unknown) => {
-              console.error("Taking back expired command leases failed:", error);
-            });
+            .catch(logFailure("Taking back expired command leases"));
           void sweepRetention(handle.db);
-          deleteExpiredRateLimits(handle.db).catch((error: unknown) => {
-            console.error("Deleting expired rate limit counters failed:", error);
-          });
-          sessions.plain.deleteExpired().catch((error: unknown) => {
-            console.error("Deleting expired admin sessions failed:", error);
-          });
+          deleteExpiredRateLimits(handle.db).catch(logFailure("Deleting expired rate limit counters"));
+          sessions.plain.deleteExpired().catch(logFailure("Deleting expired admin sessions"));
         }, sweepMs)
       : null;
   sweeper?.unref?.();
@@ -82,10 +92,12 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     config,
     jobs: scheduledJobs,
     clock: options.clock,
-    onError: (job, error) => console.error(`Scheduled job ${job} failed:`, error),
+    onError: (job, error) => logFailure(`Scheduled job ${job}`)(error),
   });
   scheduler.start(options.schedulerIntervalMs ?? 5_000);
   const metrics = new ServerMetrics(handle.db);
+  const debugMode = new DebugMode(handle.db, config.debug);
+  await debugMode.start(options.debugModeRefreshMs);
   return {
     handle,
     db: handle.db,
@@ -98,10 +110,12 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     wakeups,
     heartbeats: new HeartbeatWriter(handle.db),
     metrics,
+    debugMode,
     requestObservers: [logRequest, metrics.observeRequest],
     startedAt: new Date(),
     async stop() {
       if (sweeper) clearInterval(sweeper);
+      debugMode.stop();
       await scheduler.stop();
       await wakeups.stop();
       if (ownsHandle) await handle.close();

@@ -11,6 +11,8 @@ import { crossSiteRefusal } from "./auth/origin.ts";
 import { hashToken, tokenPrefixes, verifyAccessToken } from "./auth/tokens.ts";
 import type { ServerConfig } from "./config.ts";
 import { internalErrorMessage, toClientError } from "./errors.ts";
+import type { DebugMode } from "./logging/debug-mode.ts";
+import { withLogContext } from "./logging/logger.ts";
 import type { ServerMetrics } from "./metrics/server-metrics.ts";
 import type { Caller, RequestObserver } from "./observability/requests.ts";
 import type { Scheduler } from "./scheduler/scheduler.ts";
@@ -35,6 +37,8 @@ export type ApiDependencies = {
   scheduler: Scheduler;
   /** The Prometheus registry of this server (metrics/). */
   metrics: ServerMetrics;
+  /** Debug logs on or off (the setting, REDFLAG_DEBUG); told to agents at check-in. */
+  debugMode: DebugMode;
   /** Told of every answered request (the request log, the metrics). */
   requestObservers: RequestObserver[];
   startedAt: Date;
@@ -49,6 +53,8 @@ export type RequestInfo = {
   host: string | null;
   /** Aborted when the client goes away (a long poll stops waiting then); absent for in-process calls. */
   signal?: AbortSignal | null;
+  /** The id the HTTP handler gave the request (the client's own x-request-id when sane); else a new one. */
+  requestId?: string;
 };
 
 export type Context = ApiDependencies & {
@@ -70,7 +76,7 @@ export function createContext(
   return {
     ...dependencies,
     request,
-    requestId: crypto.randomUUID(),
+    requestId: request.requestId ?? crypto.randomUUID(),
     caller: { kind: "anonymous", id: null },
     responseHeaders,
     adminSessions: request.secure ? dependencies.sessions.secure : dependencies.sessions.plain,
@@ -204,13 +210,16 @@ const agentTokenProcedure = guardedProcedure.meta({ access: "agent" }).use(async
     });
   }
   ctx.caller = { kind: "agent", id: check.agentId };
-  return next({
-    ctx: {
-      agentId: check.agentId,
-      agentTokenGeneration: check.generation,
-      actor: { type: "agent" as const, agentId: check.agentId },
-    },
-  });
+  // Every line the call logs from here on names its agent.
+  return withLogContext({ agentId: check.agentId }, () =>
+    next({
+      ctx: {
+        agentId: check.agentId,
+        agentTokenGeneration: check.generation,
+        actor: { type: "agent" as const, agentId: check.agentId },
+      },
+    }),
+  );
 });
 
 /**

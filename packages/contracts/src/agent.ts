@@ -147,6 +147,11 @@ export const checkInOutput = z.object({
    * servers without long polls, 0 when turned off. An agent long-polls only when this is positive.
    */
   longPollSeconds: z.number().int().min(0).max(maxLongPollSeconds).optional(),
+  /**
+   * The server's debug mode is on: the agent logs at debug until a check-in says false again. Absent
+   * from older servers (and read as false); older agents ignore it.
+   */
+  debugLogging: z.boolean().optional(),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
-import { serveNodeRequest, writeNodeResponse } from "@redflag/api";
+import { errorProperties, serveNodeRequest, serverLogger, writeNodeResponse } from "@redflag/api";
 import { nonDocumentPolicy, securityHeaders } from "~/security-headers";
 import { apiUnavailable, getApi } from "~/server/api";
 
@@ -40,7 +40,7 @@ async function serveAgentCall(request: IncomingMessage, response: ServerResponse
       extraHeaders: answerHeaders,
     });
   } catch (error) {
-    console.error("[redflag] The API could not start:", error);
+    serverLogger("boot").error("The API could not start", { error: errorProperties(error) });
     if (!response.headersSent) await writeNodeResponse(apiUnavailable(error), response, answerHeaders);
   }
 }

@@ -1,4 +1,11 @@
-import { type ApiServer, createTrpcHandler, startApiServer, trpcErrorResponse } from "@redflag/api";
+import {
+  type ApiServer,
+  createTrpcHandler,
+  errorProperties,
+  serverLogger,
+  startApiServer,
+  trpcErrorResponse,
+} from "@redflag/api";
 import { createDatabase } from "@redflag/db";
 import { TRPCError } from "@trpc/server";
 import { type ServerEnv, serverEnv } from "~/env";
@@ -50,7 +57,9 @@ async function startApi(): Promise<ApiRuntime> {
     });
   } catch (error) {
     await handle.close().catch((closeError: unknown) => {
-      console.error("[redflag] Closing the database after a failed start failed as well:", closeError);
+      serverLogger("boot").error("Closing the database after a failed start failed as well", {
+        error: errorProperties(closeError),
+      });
     });
     throw error;
   }

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
+import { errorProperties, serverLogger } from "@redflag/api";
 import { nonDocumentPolicy, securityHeaders } from "~/security-headers";
 import { agentFiles, agentsDirectory, builtFile, digestOf, etagMatches } from "~/server/download-files";
 
@@ -101,7 +102,9 @@ async function serveCompressed(request: IncomingMessage, response: ServerRespons
     stream.once("error", () => response.destroy());
     stream.pipe(response);
   } catch (error) {
-    console.error("[redflag] Could not serve a compressed download:", error);
+    serverLogger("downloads").error("Could not serve a compressed download", {
+      error: errorProperties(error),
+    });
     if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
     response.end("The download failed on the server\n");
   }

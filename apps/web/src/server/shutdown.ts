@@ -1,8 +1,9 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
-import { trpcErrorResponse } from "@redflag/api";
+import { errorProperties, serverLogger, trpcErrorResponse } from "@redflag/api";
 import { TRPCError } from "@trpc/server";
 
 const installed = Symbol.for("redflag.gracefulShutdown");
+const log = serverLogger("shutdown");
 const signals = ["SIGTERM", "SIGINT"] as const;
 
 export type GracefulShutdownOptions = {
@@ -69,23 +70,25 @@ async function stop(state: ShutdownState, options: GracefulShutdownOptions, sign
   // Whatever happens below, the process ends in bounded time.
   setTimeout(
     () => {
-      console.error("[redflag] Stopping took too long; exiting without a clean database close.");
+      log.error("Stopping took too long; exiting without a clean database close.");
       process.exit(1);
     },
     options.graceMs + options.closeTimeoutMs + 1_000,
   );
-  console.log(
-    `[redflag] ${signal}: stopping; ${state.inFlight} request(s) in flight get up to ${options.graceMs} ms.`,
-  );
+  log.info("{signal}: stopping; {inFlight} request(s) in flight get up to {graceMs} ms.", {
+    signal,
+    inFlight: state.inFlight,
+    graceMs: options.graceMs,
+  });
   for (const server of state.servers) {
     server.close();
     server.closeIdleConnections();
   }
   const drained = await waitForIdle(state, options.graceMs);
   if (!drained) {
-    console.error(
-      `[redflag] ${state.inFlight} request(s) still running after the grace period; cutting them.`,
-    );
+    log.error("{inFlight} request(s) still running after the grace period; cutting them.", {
+      inFlight: state.inFlight,
+    });
     for (const server of state.servers) server.closeAllConnections();
   }
   let closed = false;
@@ -94,13 +97,14 @@ async function stop(state: ShutdownState, options: GracefulShutdownOptions, sign
       options.stopApi().then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), options.closeTimeoutMs)),
     ]);
-    if (!closed) console.error("[redflag] Closing the database took too long; exiting anyway.");
+    if (!closed) log.error("Closing the database took too long; exiting anyway.");
   } catch (error) {
-    console.error("[redflag] Closing the database failed:", error);
+    log.error("Closing the database failed", { error: errorProperties(error) });
   }
-  console.log(
-    `[redflag] Stopped in ${Date.now() - started} ms${closed ? "; the database was closed cleanly" : ""}.`,
-  );
+  log.info("Stopped in {durationMs} ms{closed}.", {
+    durationMs: Date.now() - started,
+    closed: closed ? "; the database was closed cleanly" : "",
+  });
   process.exit(closed && drained ? 0 : 1);
 }
 

@@ -1,3 +1,5 @@
+import { errorProperties, serverLogger } from "../logging/logger.ts";
+
 /** Who made a request, as far as the API could tell (set by the authentication middleware in trpc.ts). */
 export type CallerKind = "anonymous" | "user" | "api_token" | "agent";
 
@@ -24,7 +26,7 @@ export function observeRequest(observers: readonly RequestObserver[], record: Re
     try {
       observer(record);
     } catch (error) {
-      console.error("[redflag] A request observer failed:", error);
+      serverLogger("request").error("A request observer failed", { error: errorProperties(error) });
     }
   }
 }

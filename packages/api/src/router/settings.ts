@@ -19,5 +19,10 @@ export const settingsRouter = {
   set: adminProcedure("admin")
     .input(setSettingInput)
     .output(z.object({ key: z.string(), value: z.unknown() }))
-    .mutation(({ ctx, input }) => setSetting(ctx.db, { actor: ctx.actor, setting: input })),
+    .mutation(async ({ ctx, input }) => {
+      const saved = await setSetting(ctx.db, { actor: ctx.actor, setting: input });
+      // At once here; other instances read it within debugModeRefreshMs (logging/debug-mode.ts).
+      if (input.key === "debugMode") ctx.debugMode.apply(input.value);
+      return saved;
+    }),
 };

@@ -1,6 +1,9 @@
 import { type Database, schedulerJobs } from "@redflag/db";
 import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { ServerConfig } from "../config.ts";
+import { serverLogger } from "../logging/logger.ts";
+
+const log = serverLogger("scheduler");
 
 /** What a job run is given: the database, the server's config, and the time it runs at (a clock tests set). */
 export type JobContext = { db: Database; config: ServerConfig; now: Date };
@@ -163,6 +166,15 @@ export class Scheduler {
       this.options.onError?.(job.name, error);
     }
     const finishedAt = this.clock();
+    // Some jobs run every few seconds: a run that went well is a debug line, one that failed a warning.
+    const run = {
+      job: job.name,
+      outcome: lastError === null ? "succeeded" : "failed",
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      error: lastError,
+    };
+    if (lastError === null) log.debug("Scheduled job {job} {outcome} in {durationMs} ms", run);
+    else log.warn("Scheduled job {job} {outcome} in {durationMs} ms: {error}", run);
     await this.options.db
       .update(schedulerJobs)
       .set({

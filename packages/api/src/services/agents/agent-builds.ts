@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { agentVersionText, type OsType } from "@redflag/contracts";
 import { z } from "zod";
+import { errorProperties, serverLogger } from "../../logging/logger.ts";
 
 /**
  * The agent binaries this server hands out, as `bun run build:agents` describes them in
@@ -41,7 +42,10 @@ export function readAgentBuilds(directory: string | null | undefined): AgentBuil
   try {
     builds = manifestSchema.parse(JSON.parse(readFileSync(path, "utf8")));
   } catch (error) {
-    console.error(`[redflag] ${path} is not a build manifest; agent updates are off:`, error);
+    serverLogger("agent-builds").error("{path} is not a build manifest; agent updates are off", {
+      path,
+      error: errorProperties(error),
+    });
   }
   cached = { path, key, builds };
   return builds;

@@ -3,6 +3,7 @@ import { type DatabaseOrTransaction, rowsOf } from "@redflag/db";
 import { sql } from "drizzle-orm";
 import { leaseExpiryFrom } from "../../config.ts";
 import { AppError } from "../../errors.ts";
+import { isDebugLogging, serverLogger } from "../../logging/logger.ts";
 import { expireLeases } from "../commands/expire-leases.ts";
 import { leaseCommands } from "../commands/lease-commands.ts";
 import { settingDefaults, settingSchemas } from "../settings/settings-schema.ts";
@@ -11,6 +12,8 @@ import { readAgentBuilds } from "./agent-builds.ts";
 import { keepAgentAtServerVersion } from "./agent-update.ts";
 import type { CommandWakeups } from "./command-wakeups.ts";
 import type { HeartbeatWriter } from "./heartbeats.ts";
+
+const log = serverLogger("check-in");
 
 type CheckInRow = {
   poll_interval_seconds: number | null;
@@ -43,6 +46,8 @@ export type CheckInOptions = {
   wakeups: CommandWakeups;
   /** The request's; a client gone away ends its wait, so nothing is leased into a dead answer. */
   signal?: AbortSignal | null;
+  /** The server's debug mode: the agent is told to log at debug while it is on. */
+  debugLogging?: boolean;
 };
 
 /**
@@ -177,10 +182,18 @@ async function leaseIfWork(
   if (!row.has_work && !queuedUpdate) return [];
   // A client that went away gets nothing leased into its lost answer.
   if (options.signal?.aborted) return [];
-  return db.transaction(async (tx) => {
+  const leased = await db.transaction(async (tx) => {
     await expireLeases(tx, { agentId: options.agentId, now });
     return leaseCommands(tx, { agentId: options.agentId, now, keys: options.keys });
   });
+  for (const command of leased) {
+    log.info("Command {commandId} ({type}) handed out to agent {agentId}", {
+      commandId: command.id,
+      type: command.type,
+      agentId: options.agentId,
+    });
+  }
+  return leased;
 }
 
 function answer(
@@ -196,6 +209,8 @@ function answer(
     serverTime: state.now,
     keyStatements,
     longPollSeconds: options.longPollSeconds ?? 0,
+    // This process logs at debug while its debug mode is on (logging/debug-mode.ts).
+    debugLogging: options.debugLogging ?? isDebugLogging(),
   };
 }
 
@@ -209,6 +224,10 @@ async function extendHeldLeases(
   db: DatabaseOrTransaction,
   options: { agentId: AgentId; tokenGeneration: number; runningCommandIds: CommandId[]; now: Date },
 ) {
+  log.debug("Agent {agentId} holds commands {commandIds}", {
+    agentId: options.agentId,
+    commandIds: options.runningCommandIds,
+  });
   const leaseExpiresAt = leaseExpiryFrom(options.now).toISOString();
   await db.execute(sql`
     update commands set lease_expires_at = ${leaseExpiresAt}::timestamptz,

@@ -10,9 +10,12 @@ import { agents, commandLogs, commands, type DatabaseOrTransaction, updates } fr
 import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../../actor.ts";
 import { notFound } from "../../errors.ts";
+import { serverLogger } from "../../logging/logger.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { enqueueNotification } from "../notifications/enqueue-notification.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
+
+const log = serverLogger("command");
 
 /**
  * What a command's end without a result (lease ran out on the last attempt, an admin's cancel) left its
@@ -38,6 +41,12 @@ export async function reportResult(
 ) {
   const { result } = options;
   const actor: Actor = { type: "agent", agentId: options.agentId };
+  log.info("Result of command {commandId} received from agent {agentId}: {status}", {
+    commandId: result.commandId,
+    agentId: options.agentId,
+    status: result.status,
+    exitCode: result.exitCode,
+  });
   return db.transaction(async (tx) => {
     const [command] = await tx
       .select()

@@ -1,4 +1,5 @@
 import type { Database } from "@redflag/db";
+import { errorProperties, serverLogger } from "../../logging/logger.ts";
 import { applyRetention } from "./apply-retention.ts";
 
 /** Retention is checked at most this often; sooner while a backlog remains. */
@@ -25,7 +26,12 @@ export async function sweepRetention(db: Database, now: Date = new Date()): Prom
     state.nextRunAt = result.complete ? now.getTime() + retentionIntervalMs : 0;
   } catch (error) {
     state.nextRunAt = now.getTime() + retryAfterErrorMs;
-    console.error("Deleting audit events, scans and command logs past their retention failed:", error);
+    serverLogger("retention").error(
+      "Deleting audit events, scans and command logs past their retention failed",
+      {
+        error: errorProperties(error),
+      },
+    );
   } finally {
     state.running = false;
   }
