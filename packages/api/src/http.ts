@@ -33,9 +33,9 @@ export const logServerFailure: ServerFailureLog = (error, { requestId, path }) =
 };
 
 /** Refusals worth a warning: who was refused, from where (never with what credential). */
-const refusalCodes = new Set(["UNAUTHORIZED", "FORBIDDEN", "TOO_MANY_REQUESTS"]);
+export const refusalCodes = new Set(["UNAUTHORIZED", "FORBIDDEN", "TOO_MANY_REQUESTS"]);
 
-function logRefusal(error: TRPCError, ctx: Context | undefined, path: string | undefined) {
+export function logRefusal(error: TRPCError, ctx: Context | undefined, path: string | undefined) {
   failureLog.warn("{procedure} refused: {code} {message}", {
     requestId: ctx?.requestId ?? null,
     procedure: path ?? null,
@@ -50,7 +50,7 @@ function logRefusal(error: TRPCError, ctx: Context | undefined, path: string | u
 /** A request id the client chose (the agent sends one per call): printable, short, no spaces. */
 const clientRequestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
 
-function requestIdOf(request: Request): string {
+export function requestIdOf(request: Request): string {
   const sent = request.headers.get("x-request-id");
   return sent && clientRequestIdPattern.test(sent) ? sent : crypto.randomUUID();
 }
@@ -219,7 +219,7 @@ export function trpcErrorResponse(error: TRPCError, extraHeaders?: HeadersInit):
   });
 }
 
-function requestInfoOf(request: Request, trustProxy: boolean): RequestInfo {
+export function requestInfoOf(request: Request, trustProxy: boolean): RequestInfo {
   const forwarded = (request.headers.get("x-forwarded-for") ?? "")
     .split(",")
     .map((part) => part.trim())

@@ -11,6 +11,10 @@ export {
   withLogContext,
 } from "./logging/logger.ts";
 export { type FetchHandler, serveNodeRequest, writeNodeResponse } from "./node-http.ts";
+export { createRestHandler } from "./rest/handler.ts";
+export { type RestOpenApiDocument, restOpenApiDocument } from "./rest/openapi-document.ts";
+export { matchRestRoute, type RestRoute, restEndpoint, restRoutes } from "./rest/route-table.ts";
+export { restRouter } from "./rest/routes.ts";
 export { type AppRouter, appRouter } from "./root.ts";
 export { every, type JobContext, type ScheduledJob, Scheduler } from "./scheduler/scheduler.ts";
 export { type ApiServer, type StartOptions, startApiServer } from "./server.ts";

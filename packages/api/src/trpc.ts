@@ -85,8 +85,11 @@ export function createContext(
 
 /** Who may call a procedure; read by the access test that walks every procedure. */
 export type Access = "public" | "agent" | Role;
-/** `openapi`: the procedure is also served under /api/v1 (rest.ts), described in the OpenAPI document. */
-export type Meta = { access: Access } & OpenApiMeta;
+/**
+ * `openapi`: the procedure is also served under /api/v1 (rest/), described in the OpenAPI document.
+ * `access` is set by the procedure tiers below, so a procedure's own `.meta({ openapi })` need not repeat it.
+ */
+export type Meta = { access?: Access } & OpenApiMeta;
 
 const t = initTRPC
   .context<Context>()

@@ -2,6 +2,7 @@
 
 import type { Role } from "@redflag/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import type { FormEvent } from "react";
 import { formatDateTime, formatRelative } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
@@ -38,6 +39,9 @@ export function ApiTokensCard() {
       <h2 id="api-tokens-title">API tokens</h2>
       <p className="muted">
         For scripts: send as “Authorization: Bearer rf_pat_…”. A token never outranks its owner.
+      </p>
+      <p className="muted">
+        REST routes under /api/v1: see the <Link href="/api-reference">API reference</Link>.
       </p>
       <form className="form-row" onSubmit={submit} onInvalid={() => create.reset()}>
         <label className="field">

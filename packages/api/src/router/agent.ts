@@ -25,6 +25,15 @@ import { agentHeartbeatProcedure, agentProcedure, publicProcedure } from "../trp
 /** The agent protocol: every call starts at the agent. */
 export const agentRouter = {
   register: publicProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/agents/register",
+        tags: ["agent protocol"],
+        summary: "Register an agent with a registration token",
+        protect: false,
+      },
+    })
     .input(registerInput)
     .output(registerOutput)
     .mutation(async ({ ctx, input }) => {
@@ -42,6 +51,15 @@ export const agentRouter = {
       };
     }),
   renew: publicProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/agents/renew",
+        tags: ["agent protocol"],
+        summary: "Renew an agent's tokens with its refresh token",
+        protect: false,
+      },
+    })
     .input(renewInput)
     .output(renewOutput)
     .mutation(async ({ ctx, input }) => {

@@ -15,18 +15,43 @@ import { adminProcedure } from "../trpc.ts";
 
 export const commandsRouter = {
   list: adminProcedure("viewer")
+    .meta({ openapi: { method: "GET", path: "/commands", tags: ["commands"], summary: "List commands" } })
     .input(listCommandsInput)
     .output(listCommandsOutput)
     .query(({ ctx, input }) => listCommands(ctx.db, input)),
   get: adminProcedure("viewer")
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/commands/{commandId}",
+        tags: ["commands"],
+        summary: "One command, with its log",
+      },
+    })
     .input(commandIdInput)
     .output(commandDetailSchema)
     .query(({ ctx, input }) => getCommand(ctx.db, input)),
   retry: adminProcedure("operator")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/commands/{commandId}/retry",
+        tags: ["commands"],
+        summary: "Retry a failed command",
+      },
+    })
     .input(commandIdInput)
     .output(commandRecordSchema)
     .mutation(({ ctx, input }) => retryCommand(ctx.db, { actor: ctx.actor, ...input })),
   cancel: adminProcedure("operator")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/commands/{commandId}/cancel",
+        tags: ["commands"],
+        summary: "Cancel a command not yet finished",
+      },
+    })
     .input(commandIdInput)
     .output(cancelCommandOutput)
     .mutation(({ ctx, input }) => cancelCommand(ctx.db, { actor: ctx.actor, ...input })),

@@ -21,22 +21,47 @@ import { adminProcedure } from "../trpc.ts";
  */
 export const updatesRouter = {
   list: adminProcedure("viewer")
+    .meta({ openapi: { method: "GET", path: "/updates", tags: ["updates"], summary: "List updates" } })
     .input(listUpdatesInput)
     .output(listUpdatesOutput)
     .query(({ ctx, input }) => listUpdates(ctx.db, input)),
   approve: adminProcedure("operator")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/updates/approve",
+        tags: ["updates"],
+        summary: "Approve updates by id",
+      },
+    })
     .input(updateIdsInput)
     .output(changedCountOutput)
     .mutation(({ ctx, input }) =>
       decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "approved" }),
     ),
   reject: adminProcedure("operator")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/updates/reject",
+        tags: ["updates"],
+        summary: "Reject updates by id",
+      },
+    })
     .input(updateIdsInput)
     .output(changedCountOutput)
     .mutation(({ ctx, input }) =>
       decideUpdates(ctx.db, { actor: ctx.actor, ...input, decision: "rejected" }),
     ),
   install: adminProcedure("operator")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/updates/install",
+        tags: ["updates"],
+        summary: "Install updates by id (one command per agent)",
+      },
+    })
     .input(updateIdsInput)
     .output(installUpdatesOutput)
     .mutation(({ ctx, input }) => installUpdates(ctx.db, { actor: ctx.actor, ...input })),
