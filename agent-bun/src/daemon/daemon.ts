@@ -6,7 +6,7 @@ import { describeError, ExitError } from "../errors.ts";
 import { createMetricsCollector } from "../host/facts.ts";
 import { finishPendingLifecycle, heldLifecycleCommandIds } from "../lifecycle/index.ts";
 import { collectRebootStatus } from "../lifecycle/reboot-status.ts";
-import { logger } from "../logging.ts";
+import { followServerDebug, logger, withLogContext } from "../logging.ts";
 import { createScanners } from "../package-managers/registry.ts";
 import { type LastScan, runScan, saveLastScan, toScanReport } from "../scan.ts";
 import { AgentConnection } from "../transport/client.ts";
@@ -120,8 +120,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       return next;
     };
     const deliverOnce = async () => {
-      const delivery = await outbox.deliver(connection, (entry) => {
-        log.info("Delivered {kind} from the outbox", { kind: entry.kind });
+      const delivery = await outbox.deliver(connection, (entry, requestId) => {
+        if (entry.kind === "reportResult") {
+          log.info("Result of command {commandId} sent: {status}", {
+            commandId: entry.payload.commandId,
+            status: entry.payload.status,
+            agentId: connection.agentId,
+            requestId,
+          });
+        } else log.info("Delivered {kind} from the outbox", { kind: entry.kind, requestId });
         if (entry.kind === "reportScan") remember({ lastScanReportedAt: new Date() });
       });
       if (delivery.rejected > 0)
@@ -158,7 +165,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       if (passingFailure) log.warn("Scanning again in {seconds} s", { seconds: scanRetryMs / 1000 });
       await deliverSoon();
     };
-    const runCommand = async (command: LeasedCommand) => {
+    const runCommand = (command: LeasedCommand, fetchedBy: string | undefined) =>
+      // Every line about the command, the calls it makes included, names it and this agent.
+      withLogContext({ commandId: command.id, agentId: connection.agentId }, () =>
+        runCommandTraced(command, fetchedBy),
+      );
+    const runCommandTraced = async (command: LeasedCommand, fetchedBy: string | undefined) => {
+      log.info("Command {commandId} ({type}) started; it was handed out under request {fetchedBy}", {
+        commandId: command.id,
+        type: command.type,
+        fetchedBy: fetchedBy ?? "(unknown)",
+      });
       ledger.start(command);
       const result = await executeCommand(command, {
         config: config.file,
@@ -187,7 +204,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       async (job) => {
         if (job.kind === "scan") return scan();
         ranCommand = true;
-        return runCommand(job.command);
+        return runCommand(job.command, job.fetchedBy);
       },
       // After commands, check in at once: more may be waiting (a dry run, then its install).
       () => {
@@ -231,7 +248,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         }
         await deliver();
         const reboot = await currentRebootStatus();
-        const answer = await connection.call(
+        const { value: answer, requestId: checkInRequestId } = await connection.callTraced(
           waitSeconds > 0 ? "the check-in (long poll)" : "the check-in",
           (agent) => {
             sentAt = Date.now();
@@ -254,6 +271,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + longPollMarginMs } : {},
         );
         remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
+        // Absent from older servers: their agents log at their own level.
+        if (followServerDebug(answer.debugLogging === true)) {
+          log.info("The server's debug mode is {state}: this agent logs at {level}", {
+            state: answer.debugLogging ? "on" : "off",
+            level: answer.debugLogging ? "debug" : "its own level",
+            requestId: checkInRequestId,
+          });
+        }
         // A reboot or agent update that finished across a restart reports once the server is reached.
         for (const result of await finishPendingLifecycle({ config, files, connection, agentVersion })) {
           outbox.add({ kind: "reportResult", payload: result });
@@ -270,7 +295,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         });
         // A key rotation's statements, taken only when signed by a key this agent already trusts.
         learnServerKeys({ config: config.file, files }, answer.keyStatements);
-        const tookCommands = answer.commands.filter((command) => takeCommand(command)).length > 0;
+        const tookCommands =
+          answer.commands.filter((command) => takeCommand(command, checkInRequestId)).length > 0;
         backoffMs = 0;
         const rapid = answer.rapidModeUntil !== null && answer.rapidModeUntil.getTime() > Date.now();
         waitMs = rapid
@@ -312,8 +338,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
      * Queues a leased command, unless this agent already holds or ran it (a command offered again
      * because its acknowledgement was lost). True when it is new here, queued or refused.
      */
-    function takeCommand(command: LeasedCommand): boolean {
+    function takeCommand(command: LeasedCommand, fetchedBy: string): boolean {
       if (jobs.holds(command.id)) return false;
+      log.info("Command {commandId} ({type}) received", {
+        commandId: command.id,
+        type: command.type,
+        agentId: connection.agentId,
+        requestId: fetchedBy,
+      });
       const seen = ledger.status(command.id);
       if (seen) {
         log.warn("Command {id} was handed out again after it {seen} here: not run twice", {
@@ -342,7 +374,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         void deliverSoon();
         return true;
       }
-      jobs.add({ kind: "command", command });
+      jobs.add({ kind: "command", command, fetchedBy });
       return true;
     }
 

@@ -5,7 +5,8 @@ import { logger } from "../logging.ts";
 const log = logger("daemon");
 
 /** Work that touches the package managers: done one at a time, beside the poll loop. */
-export type Job = { kind: "scan" } | { kind: "command"; command: LeasedCommand };
+/** `fetchedBy`: the request id of the check-in that handed the command out, for the logs. */
+export type Job = { kind: "scan" } | { kind: "command"; command: LeasedCommand; fetchedBy?: string };
 
 /**
  * Runs jobs one after another, in the order given, without holding up the poll loop: a 30-minute

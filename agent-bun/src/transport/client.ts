@@ -7,6 +7,7 @@ import { type LoadedConfig, type RegisteredConfig, type Registration, saveConfig
 import { ExitError, exitCodes } from "../errors.ts";
 import { pinServerKeys } from "../trust/pin-server-keys.ts";
 import { classifyCallError, ForeignAnswerError, trpcCode } from "./errors.ts";
+import { fetchLogged, requestIdOfCall, traceCall } from "./request-ids.ts";
 
 const requestTimeoutMs = 60_000;
 
@@ -23,12 +24,13 @@ function createClient(serverUrl: string, token: () => string | null, timeoutMs =
         transformer: superjson,
         headers: () => {
           const value = token();
-          return value ? { authorization: `Bearer ${value}` } : {};
+          const requestId = { "x-request-id": requestIdOfCall() };
+          return value ? { ...requestId, authorization: `Bearer ${value}` } : requestId;
         },
         fetch: async (input, init) => {
           const request = init as RequestInit | undefined;
           const timeout = AbortSignal.timeout(timeoutMs);
-          const response = await fetch(input, {
+          const response = await fetchLogged(input, {
             ...request,
             signal: request?.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
           });
@@ -148,6 +150,28 @@ export class AgentConnection {
     } catch (error) {
       throw classifyCallError(error, what, this.serverUrl);
     }
+  }
+
+  /**
+   * `call`, also giving the request id the answer came under (sent as `x-request-id`: the id of the
+   * server's log line for it). Every line logged during the call carries it.
+   */
+  async callTraced<T>(
+    what: string,
+    run: (agent: AgentProcedures) => Promise<T>,
+    options: Parameters<AgentConnection["call"]>[2] = {},
+  ): Promise<{ value: T; requestId: string }> {
+    let requestId = "";
+    const value = await this.call(
+      what,
+      async (agent) => {
+        const traced = await traceCall(() => run(agent));
+        requestId = traced.requestId;
+        return traced.value;
+      },
+      options,
+    );
+    return { value, requestId };
   }
 
   /** One renewal at a time: concurrent callers wait for the same one (a refresh token is single-use). */

@@ -48,7 +48,8 @@ export class Outbox {
   /** Sends what waits, oldest first; stops at the first failure worth retrying later. */
   async deliver(
     connection: AgentConnection,
-    onDelivered?: (entry: OutboxEntry) => void,
+    /** `requestId`: the call that delivered it (the server's log line for it has the same id). */
+    onDelivered?: (entry: OutboxEntry, requestId: string) => void,
   ): Promise<DeliveryReport> {
     let delivered = 0;
     let rejected = 0;
@@ -62,11 +63,16 @@ export class Outbox {
         rejected++;
         continue;
       }
+      let requestId: string;
       try {
         if (entry.kind === "reportScan") {
-          await connection.call("the scan report", (agent) => agent.reportScan.mutate(entry.payload));
+          ({ requestId } = await connection.callTraced("the scan report", (agent) =>
+            agent.reportScan.mutate(entry.payload),
+          ));
         } else {
-          await connection.call("the command result", (agent) => agent.reportResult.mutate(entry.payload));
+          ({ requestId } = await connection.callTraced("the command result", (agent) =>
+            agent.reportResult.mutate(entry.payload),
+          ));
         }
       } catch (error) {
         const failure =
@@ -83,7 +89,7 @@ export class Outbox {
       }
       rmSync(path, { force: true });
       delivered++;
-      onDelivered?.(entry);
+      onDelivered?.(entry, requestId);
     }
     return { delivered, rejected, pending: this.pending().length, error: null };
   }
