@@ -56,8 +56,8 @@ export function GeneralSettings() {
         label="Debug mode"
         description={
           data.debugForcedByEnvironment
-            ? "Turned on by REDFLAG_DEBUG=true in the server environment; unset it to control it here."
-            : "Logs more detail on the server and asks agents for verbose logs."
+            ? "Turned on by REDFLAG_DEBUG=true in the server environment: the server logs at debug level (SQL statements with their duration, request bodies with secrets redacted) and agents log at debug level. Unset it to control it here."
+            : "The server logs at debug level at once (other servers on the same database within 10 seconds): every SQL statement with its duration, and each API request's body with passwords, tokens and secrets redacted. Agents are told at their next check-in to log at debug level (each call to the server and its answer) until debug mode is turned off. Debug logs are large: turn it off when done."
         }
         checked={data.debugMode}
         disabled={!isAdmin || save.isPending || data.debugForcedByEnvironment}
