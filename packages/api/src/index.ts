@@ -10,6 +10,7 @@ export {
   serverLogger,
   withLogContext,
 } from "./logging/logger.ts";
+export { createMetricsHandler } from "./metrics/metrics-handler.ts";
 export { type FetchHandler, serveNodeRequest, writeNodeResponse } from "./node-http.ts";
 export { createRestHandler } from "./rest/handler.ts";
 export { type RestOpenApiDocument, restOpenApiDocument } from "./rest/openapi-document.ts";

@@ -7,6 +7,7 @@ import { commandsRouter } from "./router/commands.ts";
 import { dashboardRouter } from "./router/dashboard.ts";
 import { healthRouter } from "./router/health.ts";
 import { maintenanceWindowsRouter } from "./router/maintenance-windows.ts";
+import { metricsTokenRouter } from "./router/metrics-token.ts";
 import { notificationsRouter } from "./router/notifications.ts";
 import { policiesRouter } from "./router/policies.ts";
 import { registrationTokensRouter } from "./router/registration-tokens.ts";
@@ -33,6 +34,7 @@ export const appRouter = createTRPCRouter({
   policies: policiesRouter,
   maintenanceWindows: maintenanceWindowsRouter,
   notifications: notificationsRouter,
+  metricsToken: metricsTokenRouter,
 });
 
 export type AppRouter = typeof appRouter;

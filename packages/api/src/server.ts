@@ -6,6 +6,7 @@ import { DebugMode } from "./logging/debug-mode.ts";
 import { configureServerLogging, errorProperties, serverLogger } from "./logging/logger.ts";
 import { logRequest } from "./logging/request-log.ts";
 import { ServerMetrics } from "./metrics/server-metrics.ts";
+import { appRouter } from "./root.ts";
 import { scheduledJobs } from "./scheduler/jobs.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { CommandWakeups } from "./services/agents/command-wakeups.ts";
@@ -95,7 +96,11 @@ export async function startApiServer(options: StartOptions): Promise<ApiServer> 
     onError: (job, error) => logFailure(`Scheduled job ${job}`)(error),
   });
   scheduler.start(options.schedulerIntervalMs ?? 5_000);
-  const metrics = new ServerMetrics(handle.db);
+  const metrics = new ServerMetrics({
+    ...handle,
+    version: config.version,
+    procedures: Object.keys(appRouter._def.procedures),
+  });
   const debugMode = new DebugMode(handle.db, config.debug);
   await debugMode.start(options.debugModeRefreshMs);
   return {

@@ -2,6 +2,7 @@
 
 import { ApiTokensCard } from "./api-tokens-card";
 import { GeneralSettings } from "./general-settings";
+import { MetricsTokenCard } from "./metrics-token-card";
 import { useCan } from "./session";
 import { SigningKeysCard } from "./signing-keys-card";
 import { PageHeader } from "./ui/basics";
@@ -22,6 +23,7 @@ export function SettingsView() {
       <GeneralSettings />
       {isAdmin ? <SigningKeysCard /> : null}
       {isAdmin ? <ApiTokensCard /> : null}
+      {isAdmin ? <MetricsTokenCard /> : null}
       {isAdmin ? <UsersCard /> : null}
     </>
   );

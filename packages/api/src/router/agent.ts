@@ -101,5 +101,7 @@ export const agentRouter = {
   reportResult: agentProcedure
     .input(reportResultInput)
     .output(reportResultOutput)
-    .mutation(({ ctx, input }) => reportResult(ctx.db, { agentId: ctx.agentId, result: input })),
+    .mutation(({ ctx, input }) =>
+      reportResult(ctx.db, { agentId: ctx.agentId, result: input, observeResult: ctx.metrics.observeResult }),
+    ),
 };

@@ -1,6 +1,7 @@
 import {
   type AgentId,
   type CommandStatus,
+  type CommandType,
   type ItemOutcome,
   newId,
   type ReportResultInput,
@@ -37,7 +38,12 @@ const endsWithoutResult: Partial<Record<CommandStatus, { updatesLeft: UpdateStat
  */
 export async function reportResult(
   db: DatabaseOrTransaction,
-  options: { agentId: AgentId; result: ReportResultInput },
+  options: {
+    agentId: AgentId;
+    result: ReportResultInput;
+    /** Told once the result is recorded (the metrics' install counters); not for a duplicate. */
+    observeResult?: (recorded: { commandType: CommandType; status: ReportResultInput["status"] }) => void;
+  },
 ) {
   const { result } = options;
   const actor: Actor = { type: "agent", agentId: options.agentId };
@@ -47,7 +53,8 @@ export async function reportResult(
     status: result.status,
     exitCode: result.exitCode,
   });
-  return db.transaction(async (tx) => {
+  let recordedType: CommandType | null = null;
+  const answer = await db.transaction(async (tx) => {
     const [command] = await tx
       .select()
       .from(commands)
@@ -100,8 +107,12 @@ export async function reportResult(
       await applyItemOutcomes(tx, { actor, command, result });
     }
     await notifyResult(tx, { command, result });
+    recordedType = command.type;
     return { accepted: true, duplicate: false, commandStatus: result.status };
   });
+  // After the commit: a rolled-back transaction counts nothing.
+  if (recordedType) options.observeResult?.({ commandType: recordedType, status: result.status });
+  return answer;
 }
 
 async function applyItemOutcomes(
