@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
-import { type LoadedConfig, loadConfig, serverUrlSchema } from "../config/config.ts";
+import { type LoadedConfig, loadConfig, serverUrlsOf } from "../config/config.ts";
 import { defaultPaths, stateFiles } from "../config/paths.ts";
 import { checkInModeLine } from "../daemon/long-poll.ts";
 import type { AgentEnvironment } from "../environment.ts";
@@ -38,7 +38,7 @@ const seeHelp = "(see redflag-agent --help)";
 
 type Options = {
   register?: boolean;
-  server?: string;
+  server?: string[];
   token?: string;
   fingerprint?: string;
   scan?: boolean;
@@ -63,7 +63,11 @@ function buildProgram(environment: AgentEnvironment, io: CliIo, width: number) {
     .version(agentVersion, "-v, --version", "print the agent version")
     .helpOption("-h, --help", "show this help")
     .option("--register", "register this machine with a server (needs --server and --token)")
-    .option("--server <url>", "server URL for --register (default: REDFLAG_SERVER_URL)")
+    .option(
+      "--server <url>",
+      "server URL for --register; repeat it (or give a comma list) for servers of one deployment to fail over between, the preferred first (default: REDFLAG_SERVER_URL)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option("--token <token>", "registration token for --register")
     .option(
       "--fingerprint <SHA256:...>",
@@ -223,32 +227,38 @@ function showUpdates(scan: ScanCache, format: Options["export"], width: number, 
 }
 
 async function register(options: Options, config: LoadedConfig, environment: AgentEnvironment, io: CliIo) {
-  const serverText = options.server ?? environment.serverUrl ?? config.file.serverUrl;
-  if (!serverText) usage("--register needs --server URL (or REDFLAG_SERVER_URL)");
-  const { fingerprintProblem, registerAndSave, registrationTokenPattern } = await import("./registration.ts");
+  const serverTexts =
+    options.server ?? (environment.serverUrl ? [environment.serverUrl] : serverUrlsOf(config.file));
+  if (serverTexts.length === 0) usage("--register needs --server URL (or REDFLAG_SERVER_URL)");
+  const { fingerprintProblem, parseServerUrls, registerAndSave, registrationTokenPattern } = await import(
+    "./registration.ts"
+  );
   if (!options.token) usage("--register needs --token TOKEN");
-  const server = serverUrlSchema.safeParse(serverText);
-  if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
+  const servers = parseServerUrls(serverTexts);
+  if ("problem" in servers) usage(servers.problem);
   if (!registrationTokenPattern.test(options.token))
     usage("The registration token looks wrong (10–200 printable characters)");
   const problem = fingerprintProblem(options.fingerprint);
   if (problem) usage(problem);
   const registration = await registerAndSave(
-    server.data,
+    servers.urls,
     options.token,
     options.fingerprint,
     config,
     io.stderr,
   );
-  io.stdout(`Registered as ${registration.agentId} with ${server.data}\nConfig written to ${config.path}\n`);
+  io.stdout(
+    `Registered as ${registration.agentId} with ${servers.urls.join(", ")}\nConfig written to ${config.path}\n`,
+  );
   return exitCodes.ok;
 }
 
 async function status(config: LoadedConfig, environment: AgentEnvironment, io: CliIo): Promise<number> {
-  const [{ loadDaemonState }, { Outbox }, { describeHooks }] = await Promise.all([
+  const [{ loadDaemonState }, { Outbox }, { describeHooks }, { describeServer }] = await Promise.all([
     import("../daemon/state.ts"),
     import("../transport/outbox.ts"),
     import("../hooks/hooks.ts"),
+    import("../transport/failover.ts"),
   ]);
   const files = stateFiles(config.stateDirectory);
   const registration = config.file.registration;
@@ -260,7 +270,7 @@ async function status(config: LoadedConfig, environment: AgentEnvironment, io: C
     `Agent version:   ${agentVersion}`,
     `Config:          ${config.path}${config.exists ? "" : " (missing)"}`,
     `Registered:      ${registration ? `yes, as ${registration.agentId} since ${registration.registeredAt.toISOString()}` : "no"}`,
-    `Server:          ${config.file.serverUrl ?? "-"}`,
+    `Server:          ${describeServer(state.server, serverUrlsOf(config.file))}`,
     `Poll interval:   ${config.file.pollIntervalSeconds} s`,
     `Check-ins:       ${checkInModeLine(state.checkInMode, config.file)}`,
     `Last check-in:   ${state.lastCheckInAt?.toISOString() ?? "never"}`,

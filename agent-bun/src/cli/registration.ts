@@ -1,5 +1,13 @@
 import { rmSync } from "node:fs";
-import { type LoadedConfig, type Registration, saveConfig } from "../config/config.ts";
+import {
+  type LoadedConfig,
+  maxServerUrls,
+  type Registration,
+  saveConfig,
+  serverUrlFields,
+  serverUrlListSchema,
+  serverUrlSchema,
+} from "../config/config.ts";
 import { stateFiles } from "../config/paths.ts";
 import { collectHostFacts } from "../host/facts.ts";
 import { registerAgent } from "../transport/client.ts";
@@ -15,11 +23,37 @@ export function fingerprintProblem(fingerprint: string | undefined): string | nu
 }
 
 /**
- * Registers with the server (pinning its signing key: the one named by `fingerprint`, else the one
+ * The server URLs given as `--server` (repeated, or a comma list, or REDFLAG_SERVER_URL the same way),
+ * the preferred first; or why they are refused.
+ */
+export function parseServerUrls(texts: readonly string[]): { urls: string[] } | { problem: string } {
+  const parts = texts.flatMap((text) => text.split(",")).map((part) => part.trim());
+  const urls: string[] = [];
+  for (const part of parts) {
+    const url = serverUrlSchema.safeParse(part);
+    if (!url.success)
+      return { problem: `Invalid server URL ${JSON.stringify(part)}: must be http:// or https://` };
+    urls.push(url.data);
+  }
+  const list = serverUrlListSchema.safeParse(urls);
+  if (!list.success)
+    return {
+      problem:
+        urls.length > maxServerUrls
+          ? `At most ${maxServerUrls} server URLs, not ${urls.length}`
+          : urls.length === 0
+            ? "No server URL given"
+            : `A server URL is given twice: ${urls.join(", ")}`,
+    };
+  return { urls: list.data };
+}
+
+/**
+ * Registers with the servers, the first that answers (pinning its signing key: the one named by `fingerprint`, else the one
  * it offers) and saves the registration and the keys; used by --register and --install-service.
  */
 export async function registerAndSave(
-  server: string,
+  servers: readonly string[],
   token: string,
   fingerprint: string | undefined,
   config: LoadedConfig,
@@ -27,14 +61,14 @@ export async function registerAndSave(
 ): Promise<Registration> {
   const files = stateFiles(config.stateDirectory);
   const host = collectHostFacts(files.machineId);
-  const { registration, pollIntervalSeconds, serverKeys } = await registerAgent(server, token, host, {
+  const { registration, pollIntervalSeconds, serverKeys } = await registerAgent(servers, token, host, {
     fingerprint,
   });
   // Keys learned from another server's rotations must not be trusted for this one.
   rmSync(files.trustedKeys, { force: true });
   saveConfig(config, {
     ...config.file,
-    serverUrl: server,
+    ...serverUrlFields([...servers]),
     registration,
     pollIntervalSeconds,
     serverKeys: serverKeys.keys,

@@ -1,4 +1,4 @@
-import { type LoadedConfig, saveConfig, serverUrlSchema } from "../config/config.ts";
+import { type LoadedConfig, saveConfig, serverUrlFields, serverUrlsOf } from "../config/config.ts";
 import type { AgentEnvironment } from "../environment.ts";
 import { ExitError, exitCodes, requireRoot } from "../errors.ts";
 import {
@@ -11,11 +11,17 @@ import { type DownloadedTrust, verifyOwnBinary } from "../service/verify-self.ts
 import { signatureBytes } from "../trust/checksums.ts";
 import { toServerKey } from "../trust/keys.ts";
 import { agentTarget, agentVersion } from "../version.ts";
-import { fingerprintProblem, registerAndSave, registrationTokenPattern } from "./registration.ts";
+import {
+  fingerprintProblem,
+  parseServerUrls,
+  registerAndSave,
+  registrationTokenPattern,
+} from "./registration.ts";
 
 export type ServiceRequest = {
   install: boolean;
-  server: string | undefined;
+  /** --server, each as given (a URL or a comma list). */
+  server: string[] | undefined;
   token: string | undefined;
   fingerprint: string | undefined;
   purge: boolean;
@@ -56,12 +62,15 @@ export async function runServiceMode(
       exitCode: exitCodes.usage,
     });
   }
-  const serverText = request.server ?? environment.serverUrl ?? config.file.serverUrl;
-  if (!serverText) usage("--install-service needs --server URL (or REDFLAG_SERVER_URL)");
-  const server = serverUrlSchema.safeParse(serverText);
-  if (!server.success) usage(`Invalid server URL ${JSON.stringify(serverText)}: must be http:// or https://`);
+  const serverTexts =
+    request.server ?? (environment.serverUrl ? [environment.serverUrl] : serverUrlsOf(config.file));
+  if (serverTexts.length === 0) usage("--install-service needs --server URL (or REDFLAG_SERVER_URL)");
+  const servers = parseServerUrls(serverTexts);
+  if ("problem" in servers) usage(servers.problem);
+  // The first server: the service is installed from it, and a registration with it is kept.
+  const server = { data: servers.urls[0] as string };
   const registered = config.file.registration;
-  const keep = registered !== undefined && config.file.serverUrl === server.data;
+  const keep = registered !== undefined && serverUrlsOf(config.file)[0] === server.data;
   const token = request.token;
   if (token !== undefined && !registrationTokenPattern.test(token))
     usage("The registration token looks wrong (10–200 printable characters)");
@@ -102,9 +111,13 @@ export async function runServiceMode(
     registrationToken: token ?? null,
     fingerprint: request.fingerprint ?? null,
     ensureRegistered: async () => {
-      if (keep) return { kind: "kept", agentId: registered.agentId };
+      if (keep) {
+        // The same deployment: the servers given now are the ones to fail over between.
+        saveConfig(config, { ...config.file, ...serverUrlFields(servers.urls) });
+        return { kind: "kept", agentId: registered.agentId };
+      }
       if (token === undefined) throw new Error("a token is checked for above");
-      const registration = await registerAndSave(server.data, token, request.fingerprint, config, io.stderr);
+      const registration = await registerAndSave(servers.urls, token, request.fingerprint, config, io.stderr);
       return { kind: "registered", agentId: registration.agentId };
     },
   };

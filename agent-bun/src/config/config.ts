@@ -42,9 +42,27 @@ export const registrationSchema = z.object({
 });
 export type Registration = z.infer<typeof registrationSchema>;
 
+/** At most this many server URLs (docs/failover.md). */
+export const maxServerUrls = 8;
+
+/** Several server URLs of one deployment, first the preferred one: valid, distinct, 1 to 8. */
+export const serverUrlListSchema = z
+  .array(serverUrlSchema)
+  .min(1)
+  .max(maxServerUrls)
+  .refine((urls) => new Set(urls).size === urls.length, { message: "must not name a server twice" });
+
 /** The config file: settings an operator may write by hand, and the registration the agent writes. */
-export const configFileSchema = z.strictObject({
+const configFileObjectSchema = z.strictObject({
+  /** The server, or with `serverUrls` the first of them (kept so older agents read the file). */
   serverUrl: serverUrlSchema.optional(),
+  /**
+   * Servers of one deployment (same database, same keys), the preferred first: the agent moves to
+   * the next when one cannot be reached, and back to the first once it answers (transport/failover.ts).
+   */
+  serverUrls: serverUrlListSchema.optional(),
+  /** While on another server, how often the agent asks whether the first answers again. */
+  serverProbeSeconds: z.number().int().min(5).max(86_400).default(120),
   registration: registrationSchema.optional(),
   /**
    * The server's signing keys pinned at registration: commands and agent binaries must be signed by
@@ -138,7 +156,29 @@ export const configFileSchema = z.strictObject({
     })
     .default({}),
 });
+export const configFileSchema = configFileObjectSchema.refine(
+  (file) => !file.serverUrls || !file.serverUrl || file.serverUrl === file.serverUrls[0],
+  { message: "serverUrl, when serverUrls is given too, must be its first URL", path: ["serverUrl"] },
+);
 export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** The servers the config names, the preferred first: `serverUrls`, else the one `serverUrl`. */
+export function serverUrlsOf(file: Pick<ConfigFile, "serverUrl" | "serverUrls">): string[] {
+  if (file.serverUrls) return file.serverUrls;
+  return file.serverUrl ? [file.serverUrl] : [];
+}
+
+/**
+ * The server fields to write for `urls`: one URL keeps the old shape (`serverUrl` only), several
+ * write both, so an agent of an older version still finds its first server.
+ */
+export function serverUrlFields(urls: string[]): Pick<ConfigFile, "serverUrl" | "serverUrls"> {
+  const [first] = urls;
+  if (first === undefined) throw new Error("a registration always names a server");
+  return urls.length === 1
+    ? { serverUrl: first, serverUrls: undefined }
+    : { serverUrl: first, serverUrls: urls };
+}
 
 export type LoadedConfig = {
   path: string;
@@ -217,11 +257,11 @@ export function saveConfig(config: LoadedConfig, file: ConfigFile) {
 }
 
 export type RegisteredConfig = LoadedConfig & {
-  file: ConfigFile & { serverUrl: string; registration: Registration };
+  file: ConfigFile & { registration: Registration };
 };
 
 export function requireRegistration(config: LoadedConfig): RegisteredConfig {
-  if (!config.file.registration || !config.file.serverUrl) {
+  if (!config.file.registration || serverUrlsOf(config.file).length === 0) {
     throw new ExitError(
       `This agent is not registered (no registration in ${config.path}). Run: redflag-agent --register --server URL --token TOKEN`,
       { exitCode: exitCodes.notRegistered },

@@ -268,9 +268,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
               { signal },
             );
           },
-          waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + longPollMarginMs } : {},
+          waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + longPollMarginMs, signal } : { signal },
         );
-        remember({ lastCheckInAt: new Date(), lastError: null, rapidModeUntil: answer.rapidModeUntil });
+        remember({
+          lastCheckInAt: new Date(),
+          lastError: null,
+          rapidModeUntil: answer.rapidModeUntil,
+          server: connection.serverStatus(),
+        });
         // Absent from older servers: their agents log at their own level.
         if (followServerDebug(answer.debugLogging === true)) {
           log.info("The server's debug mode is {state}: this agent logs at {level}", {
@@ -323,7 +328,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         learn(outcome);
         backoffMs = Math.min(maxBackoffMs, Math.max(firstBackoffMs, backoffMs * 2));
         waitMs = random() * backoffMs;
-        remember({ lastError: describeError(error) });
+        remember({ lastError: describeError(error), server: connection.serverStatus() });
         log.warn("{error}; retrying in {seconds} s", {
           error: describeError(error),
           seconds: Math.round(waitMs / 100) / 10,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { readFileIfExists, writeFileAtomically } from "../config/files.ts";
+import { serverStatusSchema } from "../transport/failover.ts";
 import { checkInModeSchema } from "./long-poll.ts";
 
 /** What the daemon remembers for `--status`. */
@@ -10,6 +11,8 @@ export const daemonStateSchema = z.object({
   rapidModeUntil: z.coerce.date().nullable().default(null),
   /** Long polls or plain polling, and why (long-poll.ts); an unreadable value is forgotten, not fatal. */
   checkInMode: checkInModeSchema.nullable().default(null).catch(null),
+  /** The server the daemon is on, and why when it is not the first (transport/failover.ts). */
+  server: serverStatusSchema.nullable().default(null).catch(null),
 });
 export type DaemonState = z.infer<typeof daemonStateSchema>;
 

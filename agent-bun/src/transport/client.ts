@@ -3,11 +3,21 @@ import type { AppRouter } from "@redflag/api";
 import type { HostFacts } from "@redflag/contracts";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
-import { type LoadedConfig, type RegisteredConfig, type Registration, saveConfig } from "../config/config.ts";
+import {
+  type LoadedConfig,
+  type RegisteredConfig,
+  type Registration,
+  saveConfig,
+  serverUrlsOf,
+} from "../config/config.ts";
 import { ExitError, exitCodes } from "../errors.ts";
+import { logger } from "../logging.ts";
 import { pinServerKeys } from "../trust/pin-server-keys.ts";
 import { classifyCallError, ForeignAnswerError, trpcCode } from "./errors.ts";
+import { awayReason, ServerRotation, type ServerStatus, type ServerSwitch } from "./failover.ts";
 import { fetchLogged, requestIdOfCall, traceCall } from "./request-ids.ts";
+
+const log = logger("transport");
 
 const requestTimeoutMs = 60_000;
 
@@ -51,18 +61,34 @@ type AgentProcedures = AgentClient["agent"];
 /**
  * Registers with a registration token; the returned registration and server keys are saved by the
  * caller. With `fingerprint`, a server whose signing key does not match is refused before anything
- * is returned (see trust/pin-server-keys.ts).
+ * is returned (see trust/pin-server-keys.ts). With several URLs (servers of one deployment) each is
+ * tried in order while the one before is away (transport/failover.ts).
  */
 export async function registerAgent(
-  serverUrl: string,
+  serverUrls: readonly string[],
   registrationToken: string,
   host: HostFacts,
   options: { fingerprint?: string } = {},
 ) {
-  const client = createClient(serverUrl, () => null);
-  let registered: Awaited<ReturnType<AgentClient["agent"]["register"]["mutate"]>>;
+  let registered: Awaited<ReturnType<AgentClient["agent"]["register"]["mutate"]>> | undefined;
+  let serverUrl = serverUrls[0] ?? "";
   try {
-    registered = await client.agent.register.mutate({ registrationToken, host });
+    for (const [index, url] of serverUrls.entries()) {
+      serverUrl = url;
+      try {
+        registered = await createClient(url, () => null).agent.register.mutate({ registrationToken, host });
+        break;
+      } catch (error) {
+        const reason = awayReason(error);
+        if (reason === null || index === serverUrls.length - 1) throw error;
+        log.warn("Registration: {from} is away ({reason}), trying {to}", {
+          from: url,
+          reason,
+          to: serverUrls[index + 1],
+        });
+      }
+    }
+    if (!registered) throw new Error("no server URL to register with");
   } catch (error) {
     const classified = classifyCallError(error, "the registration", serverUrl);
     if (classified.exitCode === exitCodes.badToken || trpcCode(error) === "NOT_FOUND") {
@@ -83,70 +109,150 @@ export async function registerAgent(
     refreshTokenExpiresAt: registered.refreshTokenExpiresAt,
     registeredAt: new Date(),
   };
-  return { registration, pollIntervalSeconds: registered.pollIntervalSeconds, serverKeys };
+  return { registration, pollIntervalSeconds: registered.pollIntervalSeconds, serverKeys, serverUrl };
+}
+
+/** A probe of the first server gets this long to answer. */
+const probeTimeoutMs = 5_000;
+
+/** Whether the server at `serverUrl` answers its health check (200 while its database answers). */
+async function answersHealthCheck(serverUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${serverUrl}/api/health`, { signal: AbortSignal.timeout(probeTimeoutMs) });
+    await response.body?.cancel().catch(() => {});
+    return response.ok;
+  } catch {
+    return false;
+  }
 }
 
 /** Renew access tokens this long before they expire, so a call never goes out with a stale one. */
 const renewAheadMs = 5 * 60_000;
 
+export type CallOptions = {
+  /** For a call the server may hold open longer than the usual 60 s (a long poll). */
+  timeoutMs?: number;
+  /** The caller's stop: a call it ends is not taken for a server that went away. */
+  signal?: AbortSignal;
+};
+
 /**
  * A client for the registered agent: adds the access token, renews it (rotating the refresh token,
- * saved at once) before expiry and on a 401, then retries the call once.
+ * saved at once) before expiry and on a 401, then retries the call once. With several server URLs, a
+ * call whose server is away goes to the next (transport/failover.ts); each switch is logged.
  */
 export class AgentConnection {
-  private readonly client: AgentClient;
-  /** Clients for calls that may take longer than usual (long polls), by their timeout. */
-  private readonly slowClients = new Map<number, AgentClient>();
+  /** Clients by server URL and timeout. */
+  private readonly clients = new Map<string, AgentClient>();
   private renewing: Promise<void> | null = null;
+  private readonly rotation: ServerRotation;
+  private readonly probe: (serverUrl: string) => Promise<boolean>;
 
-  constructor(private readonly config: RegisteredConfig) {
-    this.client = this.createClient();
-  }
-
-  private createClient(timeoutMs?: number) {
-    return createClient(
-      this.config.file.serverUrl,
-      () => this.config.file.registration.accessToken,
-      timeoutMs,
+  constructor(
+    private readonly config: RegisteredConfig,
+    options: { probe?: (serverUrl: string) => Promise<boolean>; now?: () => number } = {},
+  ) {
+    this.rotation = new ServerRotation(
+      serverUrlsOf(config.file),
+      config.file.serverProbeSeconds * 1000,
+      options.now,
     );
+    this.probe = options.probe ?? answersHealthCheck;
   }
 
-  private clientFor(timeoutMs: number | undefined): AgentClient {
-    if (timeoutMs === undefined || timeoutMs <= requestTimeoutMs) return this.client;
-    let client = this.slowClients.get(timeoutMs);
+  private clientFor(serverUrl: string, timeoutMs: number | undefined): AgentClient {
+    const timeout = timeoutMs === undefined || timeoutMs <= requestTimeoutMs ? requestTimeoutMs : timeoutMs;
+    const key = `${timeout} ${serverUrl}`;
+    let client = this.clients.get(key);
     if (!client) {
-      client = this.createClient(timeoutMs);
-      this.slowClients.set(timeoutMs, client);
+      client = createClient(serverUrl, () => this.config.file.registration.accessToken, timeout);
+      this.clients.set(key, client);
     }
     return client;
   }
 
+  /** The server calls go to now. */
   get serverUrl() {
-    return this.config.file.serverUrl;
+    return this.rotation.current;
+  }
+
+  /** Which server calls go to, since when and why (for `--status`). */
+  serverStatus(): ServerStatus {
+    return this.rotation.status();
+  }
+
+  private switched(change: ServerSwitch | null) {
+    if (change) log.warn("Switched server from {from} to {to}: {reason}", { ...change });
+  }
+
+  /** While on another server, asks the first now and then whether it answers, and goes back to it. */
+  private async probeFirstServer() {
+    if (!this.rotation.probeDue()) return;
+    this.rotation.probed();
+    const first = this.rotation.urls[0] as string;
+    if (await this.probe(first)) this.switched(this.rotation.markAnswered(first));
+  }
+
+  /**
+   * Runs `attempt` on the current server, and on the next ones while each is away. Throws the first
+   * error that is not a server being away as it came, or, when all are away, a retryable ExitError.
+   */
+  private async onSomeServer<T>(
+    what: string,
+    attempt: (client: AgentClient) => Promise<T>,
+    options: CallOptions,
+  ): Promise<T> {
+    const failures: string[] = [];
+    let lastError: unknown;
+    for (const url of this.rotation.order()) {
+      try {
+        const value = await attempt(this.clientFor(url, options.timeoutMs));
+        this.switched(this.rotation.markAnswered(url));
+        return value;
+      } catch (error) {
+        const reason = options.signal?.aborted ? null : awayReason(error);
+        if (reason === null) throw error;
+        failures.push(`${url}: ${reason}`);
+        lastError = error;
+        this.switched(this.rotation.markAway(url, reason));
+      }
+    }
+    if (failures.length === 1) throw lastError;
+    throw new ExitError(`Cannot reach any server (${what}): ${failures.join("; ")}`, {
+      exitCode: exitCodes.serverUnreachable,
+      retryable: true,
+      cause: lastError,
+    });
   }
 
   get agentId() {
     return this.config.file.registration.agentId;
   }
 
-  /** `timeoutMs`: for a call the server may hold open longer than the usual 60 s (a long poll). */
   async call<T>(
     what: string,
     run: (agent: AgentProcedures) => Promise<T>,
-    options: { timeoutMs?: number } = {},
+    options: CallOptions = {},
   ): Promise<T> {
-    const client = this.clientFor(options.timeoutMs);
+    await this.probeFirstServer();
     if (this.config.file.registration.accessTokenExpiresAt.getTime() - Date.now() < renewAheadMs) {
       await this.renew();
     }
     try {
-      return await run(client.agent);
-    } catch (error) {
-      if (trpcCode(error) !== "UNAUTHORIZED") throw classifyCallError(error, what, this.serverUrl);
-    }
-    await this.renew();
-    try {
-      return await run(client.agent);
+      return await this.onSomeServer(
+        what,
+        async (client) => {
+          try {
+            return await run(client.agent);
+          } catch (error) {
+            if (trpcCode(error) !== "UNAUTHORIZED") throw error;
+          }
+          // The server answered, refusing the token: renew it (on whichever server answers), then once more.
+          await this.renew();
+          return await run(client.agent);
+        },
+        options,
+      );
     } catch (error) {
       throw classifyCallError(error, what, this.serverUrl);
     }
@@ -186,10 +292,15 @@ export class AgentConnection {
     const registration = this.config.file.registration;
     let renewed: Awaited<ReturnType<AgentClient["agent"]["renew"]["mutate"]>>;
     try {
-      renewed = await this.client.agent.renew.mutate({
-        agentId: registration.agentId,
-        refreshToken: registration.refreshToken,
-      });
+      renewed = await this.onSomeServer(
+        "the token renewal",
+        (client) =>
+          client.agent.renew.mutate({
+            agentId: registration.agentId,
+            refreshToken: registration.refreshToken,
+          }),
+        {},
+      );
     } catch (error) {
       const classified = classifyCallError(error, "the token renewal", this.serverUrl);
       if (classified.exitCode === exitCodes.badToken || trpcCode(error) === "NOT_FOUND") {
