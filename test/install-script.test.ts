@@ -239,6 +239,23 @@ describe("install.sh", () => {
     expect((await oneLiner(["--token"])).stderr).toContain("--token needs a value");
   });
 
+  test("--also-server passes each other server of the deployment on to the agent, after this one", async () => {
+    const result = await oneLiner([
+      "--token",
+      "rf_reg_0123456789abcdef",
+      "--also-server",
+      "https://redflag-b.example/",
+      "--also-server=http://10.0.0.3:8080",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain(
+      `agent ran: --install-service --server http://127.0.0.1:${server.port} --server https://redflag-b.example --server http://10.0.0.3:8080 --token rf_reg_0123456789abcdef\n`,
+    );
+    expect((await oneLiner(["--token", "t", "--also-server", "redflag-b.example"])).stderr).toContain(
+      "--also-server redflag-b.example: the server URL must start with http:// or https://",
+    );
+  });
+
   test("--uninstall with no agent installed says there is nothing to do", async () => {
     const result = await oneLiner(["--uninstall", "--purge"]);
     expect(result.exitCode).toBe(0);

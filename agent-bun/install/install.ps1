@@ -2,6 +2,8 @@
 # run as Administrator (Windows PowerShell 5.1 or PowerShell 7):
 #   & ([scriptblock]::Create((irm http://SERVER:8080/install.ps1))) -Token rf_reg_... [-Fingerprint SHA256:...]
 #   & ([scriptblock]::Create((irm http://SERVER:8080/install.ps1))) -Uninstall [-Purge]
+# With two servers on one database (docs/failover.md), add -AlsoServer URL,URL for the others: the
+# agent fails over to them when this one is away, and comes back to it.
 # It downloads the agent, checks its SHA-256 against the server's SHA256SUMS, and has the agent install
 # itself as the Windows service RedFlagAgent (redflag-agent.exe --install-service): the exe in
 # C:\Program Files\RedFlag, config and state in C:\ProgramData\RedFlag, started at boot and restarted
@@ -13,6 +15,7 @@ param(
   [string]$Token = '',
   [string]$Fingerprint = '',
   [string]$Server = '@REDFLAG_SERVER_URL@',
+  [string[]]$AlsoServer = @(),
   [switch]$Uninstall,
   [switch]$Purge
 )
@@ -76,6 +79,11 @@ if ($Server -notmatch '^https?://[^\s/]+') {
   Fail 'the server URL must start with http:// or https:// (give -Server URL)'
 }
 $Server = $Server.TrimEnd('/')
+foreach ($also in $AlsoServer) {
+  if ($also -notmatch '^https?://[^\s/]+') {
+    Fail "-AlsoServer ${also}: the server URL must start with http:// or https://"
+  }
+}
 if ($Token -ne '' -and $Token -notmatch '^[\x21-\x7e]{10,200}$') {
   Fail '-Token looks wrong (10 to 200 printable characters): copy it from the dashboard''s Add agent page'
 }
@@ -120,6 +128,8 @@ try {
   Say 'SHA-256 matches SHA256SUMS'
 
   $arguments = @('--install-service', '--server', $Server)
+  # The agent checks each URL (at most 8, none twice) and fails over between them in this order.
+  foreach ($also in $AlsoServer) { $arguments += @('--server', $also.TrimEnd('/')) }
   if ($Token -ne '') { $arguments += @('--token', $Token) }
   if ($Fingerprint -ne '') {
     $arguments += @('--fingerprint', $Fingerprint)

@@ -2,6 +2,8 @@
 # RedFlag agent installer for Linux, served by the RedFlag server as /install.sh:
 #   curl -fsSL http://SERVER:8080/install.sh | sh -s -- --token rf_reg_... [--fingerprint SHA256:...]
 #   curl -fsSL http://SERVER:8080/install.sh | sh -s -- --uninstall [--purge]
+# With two servers on one database (docs/failover.md), add --also-server URL for each other server:
+# the agent fails over to them when this one is away, and comes back to it.
 # It downloads the agent for this CPU and libc, checks its SHA-256 against the server's SHA256SUMS
 # and, given the server's key fingerprint, the signature over SHA256SUMS; the agent then installs
 # itself as a systemd service (redflag-agent --install-service). Running it again upgrades the agent
@@ -9,6 +11,7 @@
 set -eu
 
 server='@REDFLAG_SERVER_URL@'
+also_servers=''
 token=''
 fingerprint=''
 uninstall=''
@@ -23,7 +26,7 @@ fail() {
 
 usage() {
   cat <<USAGE
-Usage: install.sh --token TOKEN [--fingerprint SHA256:...] [--server URL]
+Usage: install.sh --token TOKEN [--fingerprint SHA256:...] [--server URL] [--also-server URL]...
        install.sh --uninstall [--purge]
 USAGE
 }
@@ -36,6 +39,8 @@ while [ $# -gt 0 ]; do
     --fingerprint=*) fingerprint=${1#--fingerprint=}; shift ;;
     --server) [ $# -ge 2 ] || fail "--server needs a value"; server=$2; shift 2 ;;
     --server=*) server=${1#--server=}; shift ;;
+    --also-server) [ $# -ge 2 ] || fail "--also-server needs a value"; also_servers="$also_servers $2"; shift 2 ;;
+    --also-server=*) also_servers="$also_servers ${1#--also-server=}"; shift ;;
     --uninstall) uninstall=1; shift ;;
     --purge) purge=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -47,6 +52,12 @@ case $server in
   http://* | https://*) server=${server%/} ;;
   *) fail "the server URL must start with http:// or https:// (give --server URL)" ;;
 esac
+for also in $also_servers; do
+  case $also in
+    http://* | https://*) ;;
+    *) fail "--also-server $also: the server URL must start with http:// or https://" ;;
+  esac
+done
 [ -z "$purge" ] || [ -n "$uninstall" ] || fail "--purge goes with --uninstall"
 case $fingerprint in
   '' | SHA256:*) ;;
@@ -147,6 +158,8 @@ $as_root cp "$work/$target" "$staged"
 trap 'rm -rf "$work"; $as_root rm -f "$staged"' EXIT INT TERM
 $as_root chmod 0755 "$staged"
 set -- --install-service --server "$server"
+# The agent checks each URL (at most 8, none twice) and fails over between them in this order.
+for also in $also_servers; do set -- "$@" --server "${also%/}"; done
 [ -z "$token" ] || set -- "$@" --token "$token"
 [ -z "$fingerprint" ] || set -- "$@" --fingerprint "$fingerprint"
 status=0
