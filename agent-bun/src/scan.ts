@@ -3,12 +3,15 @@ import {
   type ReportScanInput,
   type ScannerReport,
   toPrintableText,
+  type Virtualization,
 } from "@redflag/contracts";
 import type { ConfigFile } from "./config/config.ts";
 import { writeFileAtomically } from "./config/files.ts";
+import { childEnvironment } from "./environment.ts";
 import { AgentError, describeError, isAgentError } from "./errors.ts";
 import type { Scanner } from "./package-managers/package-manager.ts";
 import { availableScanners } from "./package-managers/registry.ts";
+import { collectVirtualization, defaultProbes } from "./proxmox/inventory.ts";
 import { loadScanCache, mergeScan, type ScanCache } from "./scan-cache.ts";
 
 /** What the latest run of the scanners found, as reported to the server; cached by `saveLastScan`. */
@@ -16,14 +19,19 @@ export type LastScan = {
   startedAt: Date;
   finishedAt: Date;
   scanners: ScannerReport[];
+  /** A Proxmox node's inventory, or where this host runs as a guest (proxmox/inventory.ts). */
+  virtualization?: Virtualization;
 };
 
 /** Runs every scanner that applies to this host; one failing scanner does not hide the others. */
 export async function runScan(config: ConfigFile): Promise<LastScan> {
   const startedAt = new Date();
   const scanners = await availableScanners(config);
-  const reports = await Promise.all(scanners.map(runScanner));
-  return { startedAt, finishedAt: new Date(), scanners: reports };
+  const [reports, virtualization] = await Promise.all([
+    Promise.all(scanners.map(runScanner)),
+    collectVirtualization(defaultProbes(childEnvironment({}))),
+  ]);
+  return { startedAt, finishedAt: new Date(), scanners: reports, virtualization };
 }
 
 /** One scanner's part of a report; its failure is reported, never thrown. */
@@ -57,7 +65,12 @@ export async function runScanner(scanner: Scanner): Promise<ScannerReport> {
 
 export function toScanReport(scan: LastScan): ReportScanInput | null {
   if (scan.scanners.length === 0) return null;
-  return { scanners: scan.scanners, startedAt: scan.startedAt, finishedAt: scan.finishedAt };
+  return {
+    scanners: scan.scanners,
+    startedAt: scan.startedAt,
+    finishedAt: scan.finishedAt,
+    ...(scan.virtualization === undefined ? {} : { virtualization: scan.virtualization }),
+  };
 }
 
 /**

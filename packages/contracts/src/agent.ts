@@ -21,6 +21,7 @@ import {
   tokenText,
 } from "./primitives.ts";
 import { commandSignatureSchema, keyStatementSchema, publicSigningKeySchema } from "./signed.ts";
+import { virtualizationSchema } from "./virtualization.ts";
 
 /** Checked where the server sends it, not where it was received: lenient, so older rows still answer. */
 const shortText = boundedText(256);
@@ -241,6 +242,8 @@ export const reportScanInput = z.object({
   finishedAt: timestamp(),
   /** Chosen by the agent once per report: a report delivered twice (an answer lost) is recorded once. */
   reportId: z.uuid().optional(),
+  /** A Proxmox VE node's inventory, or where this agent runs as a guest; older agents send none. */
+  virtualization: virtualizationSchema.optional(),
 });
 export type ReportScanInput = z.infer<typeof reportScanInput>;
 export const reportScanOutput = z.object({

@@ -1,6 +1,7 @@
 export * from "./admin.ts";
 export * from "./agent.ts";
 export * from "./automation.ts";
+export * from "./download-profiles.ts";
 export * from "./enums.ts";
 export * from "./ids.ts";
 export * from "./lifecycle.ts";
@@ -10,6 +11,8 @@ export * from "./package-metadata.ts";
 export * from "./package-words.ts";
 export * from "./policies.ts";
 export * from "./primitives.ts";
+export * from "./reports.ts";
 export * from "./rollback.ts";
 export * from "./signed.ts";
 export * from "./update-selection.ts";
+export * from "./virtualization.ts";
