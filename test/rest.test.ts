@@ -7,7 +7,7 @@ import {
   restRouter,
   restRoutes,
 } from "@redflag/api";
-import { hasRole, type Role } from "@redflag/contracts";
+import { hasRole, listUpdatesInput, type Role } from "@redflag/contracts";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { aptItem, hostFacts, scanReport, signIn } from "./harness/fixtures.ts";
 import { apiClient, type TestServer, useTestServer } from "./harness/server.ts";
@@ -172,6 +172,27 @@ describe("REST routes", () => {
     expect(command.body).toMatchObject({ id: commandId, agentId });
   });
 
+  test("an agent is configured, sent a scan and deleted over REST (PATCH, POST, DELETE)", async () => {
+    const admin = await signIn(server, "admin");
+    const token = (
+      await admin.client.apiTokens.create.mutate({ name: "rest admin", role: "admin", expiresInDays: 1 })
+    ).token;
+    const registration = await admin.client.registrationTokens.create.mutate({ label: "rest", seats: 1 });
+    const registered = await rest("POST", "/agents/register", {
+      json: { registrationToken: registration.token, host: hostFacts() },
+    });
+    const agentId = registered.body.agentId as string;
+    const configured = await rest("PATCH", `/agents/${agentId}`, { token, json: { tags: ["eu-1", "web"] } });
+    expect(configured).toMatchObject({ status: 200, body: { id: agentId, tags: ["eu-1", "web"] } });
+    const scan = await rest("POST", `/agents/${agentId}/commands`, { token, json: { type: "scan" } });
+    expect(scan).toMatchObject({ status: 200, body: { agentId, type: "scan", status: "pending" } });
+    const cancelled = await rest("POST", `/commands/${scan.body.id}/cancel`, { token });
+    expect(cancelled).toMatchObject({ status: 200, body: { id: scan.body.id, status: "cancelled" } });
+    const deleted = await rest("DELETE", `/agents/${agentId}`, { token });
+    expect(deleted).toMatchObject({ status: 200, body: { id: agentId } });
+    expect((await rest("GET", `/agents/${agentId}`, { token })).status).toBe(404);
+  });
+
   test("answers carry x-request-id and are told to the request observers as REST", async () => {
     const viewer = await apiToken("viewer");
     const seen: RequestRecord[] = [];
@@ -225,6 +246,19 @@ describe("REST routes", () => {
 
     const text = await rest("POST", "/agents/renew", { rawBody: "agentId=x", contentType: "text/plain" });
     expect(text.status).toBe(415);
+  });
+
+  test("query strings are typed for REST alone: the tRPC schemas still refuse strings for numbers and booleans", async () => {
+    const viewer = await apiToken("viewer");
+    const paged = await rest("GET", "/updates?page=1&pageSize=5&security=false&statuses=available", {
+      token: viewer,
+    });
+    expect(paged.status).toBe(200);
+    const notANumber = await rest("GET", "/updates?pageSize=many", { token: viewer });
+    expect(notANumber.status).toBe(400);
+    expect(notANumber.body.message).toContain("pageSize");
+    expect(listUpdatesInput.safeParse({ page: "2" }).success).toBe(false);
+    expect(listUpdatesInput.safeParse({ security: "false" }).success).toBe(false);
   });
 
   test("a body over the server's limit is refused with 413", async () => {

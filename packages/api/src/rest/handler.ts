@@ -14,7 +14,7 @@ import { withLogContext } from "../logging/logger.ts";
 import { observeRequest } from "../observability/requests.ts";
 import { type ApiDependencies, type Context, createContext } from "../trpc.ts";
 import { matchRestRoute, restEndpoint } from "./route-table.ts";
-import { restOpenApiRouter } from "./routes.ts";
+import { restHandlerRouter } from "./routes.ts";
 
 /** What one request carries through the library's callbacks (they receive only the request object). */
 type RequestState = {
@@ -52,7 +52,7 @@ export function createRestHandler(
   const { maxBodyBytes, trustProxy } = dependencies.config;
   const log = options.onInternalError ?? logServerFailure;
   const openApiHandler = createOpenApiNodeHttpHandler({
-    router: restOpenApiRouter,
+    router: restHandlerRouter,
     createContext: ({ req, res }) => {
       const state = states.get(req) as RequestState;
       const request = req as unknown as Request;

@@ -14,13 +14,18 @@ export type RestRoute = {
   /** The procedure it calls, `agents.get`. */
   procedure: string;
   hasBody: boolean;
-  /** The query string as the library reads it, booleans read as booleans; or why it cannot be. */
+  /**
+   * The query string as the library reads it, with booleans and numbers already typed (the library's
+   * own coercion works on its private copies of the schemas, see routes.ts); or why it cannot be.
+   */
   queryOf: (parameters: URLSearchParams) => { ok: true; value: QueryValues } | { ok: false; message: string };
 };
 
-/** The fields of an input that are booleans, however wrapped (optional, default). */
-function booleanFields(input: unknown): Set<string> {
-  const fields = new Set<string>();
+type QueryKind = "boolean" | "number";
+
+/** The fields of an input that a query string must turn into booleans or numbers, however wrapped (optional, default). */
+function typedFields(input: unknown): Map<string, QueryKind> {
+  const fields = new Map<string, QueryKind>();
   if (!(input instanceof z.ZodObject)) return fields;
   for (const [key, schema] of Object.entries(input.shape as Record<string, z.ZodType>)) {
     let inner: z.ZodType = schema;
@@ -31,13 +36,14 @@ function booleanFields(input: unknown): Set<string> {
     ) {
       inner = inner.unwrap() as z.ZodType;
     }
-    if (inner instanceof z.ZodBoolean) fields.add(key);
+    if (inner instanceof z.ZodBoolean) fields.set(key, "boolean");
+    if (inner instanceof z.ZodNumber) fields.set(key, "number");
   }
   return fields;
 }
 
 function routeOf(procedure: string, method: string, path: string, input: unknown): RestRoute {
-  const booleans = booleanFields(input);
+  const typed = typedFields(input);
   return {
     method,
     path: normalizePath(path),
@@ -48,12 +54,15 @@ function routeOf(procedure: string, method: string, path: string, input: unknown
       const value: QueryValues = {};
       for (const [key, raw] of parameters) {
         let item: unknown = raw;
-        if (booleans.has(key)) {
-          // The library would coerce with Boolean(), for which "false" is true.
+        const kind = typed.get(key);
+        if (kind === "boolean") {
           if (raw !== "true" && raw !== "false") {
             return { ok: false, message: `Invalid input: ${key}: must be true or false, not "${raw}"` };
           }
           item = raw === "true";
+        } else if (kind === "number" && /^-?\d+(\.\d+)?$/.test(raw)) {
+          // Anything else stays a string, which the schema refuses by name.
+          item = Number(raw);
         }
         value[key] = [...(value[key] ?? []), item];
       }

@@ -83,3 +83,42 @@ export const restRouter = createTRPCRouter({ ...appRouter._def.record, rest: res
  * config is invariant in the meta type, so ours (`Meta`) does not convert on its own.
  */
 export const restOpenApiRouter = restRouter as unknown as OpenApiRouter;
+
+/**
+ * What the REST handler is given: the same router and caller, but each procedure's input schema seen
+ * through a copy. The library turns on zod coercion in the input schemas it reads (so `"false"` would
+ * become `true`, and tRPC callers would see strings coerced); on the copies, that changes nothing the
+ * procedures parse with. The route table types query values itself.
+ */
+export const restHandlerRouter: OpenApiRouter = (() => {
+  type ProcedureLike = { _def: { inputs: z.ZodType[] } & Record<string, unknown> };
+  const procedures = restRouter._def.procedures as unknown as Record<string, ProcedureLike>;
+  const copies = Object.fromEntries(
+    Object.entries(procedures).map(([path, procedure]) => [
+      path,
+      { _def: { ...procedure._def, inputs: procedure._def.inputs.map(detachedCopy) } },
+    ]),
+  );
+  return {
+    ...restOpenApiRouter,
+    _def: { ...restOpenApiRouter._def, procedures: copies },
+  } as unknown as OpenApiRouter;
+})();
+
+/** A copy of a schema whose definitions (and those of its fields and wrapped schemas) are its own. */
+function detachedCopy(schema: z.ZodType): z.ZodType {
+  const definition = { ...(schema._zod.def as unknown as Record<string, unknown>) };
+  if (schema instanceof z.ZodObject) {
+    definition.shape = Object.fromEntries(
+      Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => [
+        key,
+        detachedCopy(field),
+      ]),
+    );
+  }
+  for (const key of ["innerType", "element", "in", "out"]) {
+    const inner = definition[key];
+    if (inner instanceof z.ZodType) definition[key] = detachedCopy(inner);
+  }
+  return schema.clone(definition as never);
+}
