@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createMetricsHandler } from "@redflag/api";
 import type { CommandId, UpdateId } from "@redflag/contracts";
 import { auditEvents, settings } from "@redflag/db";
@@ -216,3 +218,36 @@ function result(commandId: CommandId, updateId: UpdateId, status: "succeeded" | 
     ],
   };
 }
+
+describe("the documentation", () => {
+  const docs = resolve(import.meta.dir, "../docs");
+
+  test("the sample Grafana dashboard is JSON and queries only metrics /metrics serves", async () => {
+    const { token } = await newToken();
+    const served = new Set((await scrapeParsed(token)).map((candidate) => candidate.name));
+    const dashboard = JSON.parse(readFileSync(resolve(docs, "grafana-dashboard.json"), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    expect(expressions.length).toBeGreaterThan(10);
+    const named = new Set(
+      expressions.flatMap((expr) => expr.match(/\b(?:redflag|process|nodejs)_[a-z_]+/g) ?? []),
+    );
+    for (const name of named) {
+      // A histogram's series are <name>_bucket, _sum and _count.
+      const family = name.replace(/_(bucket|sum)$/, "");
+      expect(served.has(family) || served.has(name) ? name : `${name} (not served)`).toBe(name);
+    }
+  });
+
+  test("docs/metrics.md describes every redflag_ metric /metrics serves", async () => {
+    const { token } = await newToken();
+    const text = readFileSync(resolve(docs, "metrics.md"), "utf8");
+    const served = (await scrapeParsed(token))
+      .map((candidate) => candidate.name)
+      .filter((name) => name.startsWith("redflag_") && !name.endsWith("_count"));
+    expect(served.length).toBeGreaterThan(8);
+    for (const name of served)
+      expect(text.includes(`\`${name}\``) ? name : `${name} (undocumented)`).toBe(name);
+  });
+});

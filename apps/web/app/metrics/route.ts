@@ -1,4 +1,4 @@
-import { createMetricsHandler } from "@redflag/api";
+import { createMetricsHandler, errorProperties, serverLogger } from "@redflag/api";
 import { getApi } from "~/server/api";
 
 export const runtime = "nodejs";
@@ -10,7 +10,7 @@ export async function GET(request: Request): Promise<Response> {
   try {
     api = await getApi();
   } catch (error) {
-    console.error("[redflag] The API could not start:", error);
+    serverLogger("metrics").error("The API could not start", { error: errorProperties(error) });
     return new Response("The server could not start its API; see the server log\n", {
       status: 503,
       headers: { "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },

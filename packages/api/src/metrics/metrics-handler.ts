@@ -1,10 +1,14 @@
 import { retryAfterSeconds } from "../errors.ts";
+import { errorProperties, serverLogger } from "../logging/logger.ts";
 import type { ApiDependencies } from "../trpc.ts";
 import { isMetricsToken } from "./metrics-token.ts";
 
+const log = serverLogger("metrics");
 const noStore = { "cache-control": "no-store" };
 
 function refuse(message: string): Response {
+  // Who was refused is the reverse proxy's business; never what credential was sent.
+  log.warn("A scrape of /metrics was refused: {message}", { message });
   return new Response(`${message}\n`, {
     status: 401,
     headers: {
@@ -28,7 +32,10 @@ export function createMetricsHandler(api: Pick<ApiDependencies, "db" | "metrics"
     try {
       accepted = await isMetricsToken(api.db, token);
     } catch (error) {
-      console.error("[redflag] Checking a metrics token failed:", error);
+      log.error("Checking a metrics token failed: {message}", {
+        message: error instanceof Error ? error.message : String(error),
+        error: errorProperties(error),
+      });
       return new Response("The database could not be reached to check the metrics token\n", {
         status: 503,
         headers: {
