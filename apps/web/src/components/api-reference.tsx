@@ -1,4 +1,5 @@
 import type { RestOpenApiDocument as OpenAPIObject } from "@redflag/api";
+import type { ReactNode } from "react";
 import { describeSchema, type JsonSchema } from "./api-schema";
 
 type Parameter = { name: string; in: string; required?: boolean; schema?: JsonSchema; description?: string };
@@ -37,7 +38,9 @@ export function ApiReference({ document }: { document: OpenAPIObject }) {
   const server = document.servers?.[0]?.url ?? "";
   return (
     <div className="api-reference">
-      <p className="muted">{document.info.description}</p>
+      <p className="muted">
+        <WithCode text={document.info.description ?? ""} />
+      </p>
       <p>
         Version {document.info.version}. Machine-readable:{" "}
         <a href={`${server}/openapi.json`} className="mono">
@@ -108,4 +111,17 @@ function SchemaBlock({ title, schema }: { title: string; schema: string }) {
       <pre className="mono api-schema-text">{schema}</pre>
     </details>
   );
+}
+
+/** Text whose `backticked` parts are code, as the document's descriptions write them. */
+function WithCode({ text }: { text: string }) {
+  const parts: ReactNode[] = [];
+  let offset = 0;
+  let inCode = false;
+  for (const part of text.split("`")) {
+    parts.push(inCode ? <code key={offset}>{part}</code> : <span key={offset}>{part}</span>);
+    offset += part.length + 1;
+    inCode = !inCode;
+  }
+  return parts;
 }
