@@ -19,6 +19,7 @@ export const idPrefixes = {
   rollout: "rol",
   notificationTarget: "ntt",
   notificationDelivery: "ntd",
+  downloadProfile: "dlp",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -42,6 +43,7 @@ export type WindowRunId = Id<"windowRun">;
 export type RolloutId = Id<"rollout">;
 export type NotificationTargetId = Id<"notificationTarget">;
 export type NotificationDeliveryId = Id<"notificationDelivery">;
+export type DownloadProfileId = Id<"downloadProfile">;
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
