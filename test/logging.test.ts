@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { configureServerLogging, errorProperties, serverLogger, startApiServer } from "@redflag/api";
+import {
+  configureServerLogging,
+  createTrpcHandler,
+  errorProperties,
+  serverLogger,
+  startApiServer,
+} from "@redflag/api";
 import { registerAgent, signIn } from "./harness/fixtures.ts";
 import { rawCall, type TestServer, testSecret, useTestServer } from "./harness/server.ts";
 
@@ -114,9 +120,65 @@ describe("the request log", () => {
     expect(lines.join("")).not.toContain(token);
     expect(lines.join("")).not.toContain("s".repeat(43));
   });
+
+  test("a rate-limit hit is a warning with the address; the password tried is not logged", async () => {
+    const password = "wrong-password-0123456789";
+    const username = `nobody-${Math.random().toString(36).slice(2)}`;
+    const codes: number[] = [];
+    for (let attempt = 0; attempt < 7; attempt++) {
+      const response = await rawCall(server.url, "auth.login", {
+        type: "mutation",
+        input: { username, password },
+      });
+      codes.push(response.status);
+    }
+    expect(codes).toContain(429);
+    const hits = parsed().filter(
+      (line) => line.level === "WARN" && line.properties.code === "TOO_MANY_REQUESTS",
+    );
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0]?.properties).toMatchObject({
+      procedure: "auth.login",
+      address: "127.0.0.1",
+      callerKind: "anonymous",
+    });
+    expect(lines.join("")).not.toContain(password);
+  });
 });
 
 describe("what a log line may carry", () => {
+  test("an internal failure is logged once with its request id and its whole cause chain", async () => {
+    // A database whose every query fails with a cause under a cause.
+    const db = new Proxy(server.api.db, {
+      get(target, property, receiver) {
+        if (property === "select" || property === "execute") {
+          return () => {
+            throw new Error("the statement failed", {
+              cause: new Error("disk full", { cause: new Error("ENOSPC") }),
+            });
+          };
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const handler = createTrpcHandler({ ...server.api, db });
+    const response = await handler(new Request(`${server.url}/api/trpc/auth.setupStatus`));
+    expect(response.status).toBe(500);
+    const requestId = response.headers.get("x-request-id");
+    const failures = parsed().filter((line) => line.level === "ERROR" && line.message.includes("failed"));
+    expect(failures).toHaveLength(1);
+    const [failure] = failures;
+    expect(failure?.properties.requestId).toBe(requestId);
+    expect(failure?.properties.procedure).toBe("auth.setupStatus");
+    const messages: string[] = [];
+    let error = failure?.properties.error as { message: string; cause?: unknown } | undefined;
+    while (error) {
+      messages.push(error.message);
+      error = error.cause as typeof error;
+    }
+    expect(messages.slice(-3)).toEqual(["the statement failed", "disk full", "ENOSPC"]);
+  });
+
   test("secrets are redacted by field name and by shape; an error keeps its cause chain", () => {
     const cause = new Error("connection refused", { cause: new Error("ECONNREFUSED 127.0.0.1:5432") });
     serverLogger("test").error("Saving failed for {user}: {detail}", {
