@@ -254,3 +254,33 @@ describe(`security headers and downloads (${postgresUrl ? "Postgres" : "embedded
     expect(running.output()).not.toContain("uncaughtException");
   }, 240_000);
 });
+
+describe(`Prometheus /metrics on the production server (${postgresUrl ? "Postgres" : "embedded PGlite"})`, () => {
+  test("refused without the metrics token; scraped with the one an admin made", async () => {
+    await running?.stop();
+    running = await startNextServer({
+      ...(await databaseEnvironment()),
+      REDFLAG_ADMIN_USER: "admin",
+      REDFLAG_ADMIN_PASSWORD: "e2e admin password",
+    });
+    expect((await fetch(`${running.url}/metrics`)).status).toBe(401);
+    const login = await rawCall(running.url, "auth.login", {
+      type: "mutation",
+      input: { username: "admin", password: "e2e admin password" },
+    });
+    const admin = apiClient(running.url, { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "" });
+    const { token } = await admin.metricsToken.create.mutate();
+    expect(
+      (await fetch(`${running.url}/metrics`, { headers: { authorization: "Bearer rf_met_wrong" } })).status,
+    ).toBe(401);
+    const scraped = await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
+    // Left alone by the page proxy: no per-request CSP nonce.
+    expect(scraped.headers.get("content-security-policy") ?? "").not.toContain("nonce-");
+    const text = await scraped.text();
+    expect(text).toContain('redflag_api_request_duration_seconds_count{procedure="metricsToken.create"');
+    expect(text).toContain("redflag_database_up 1");
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+  }, 180_000);
+});
