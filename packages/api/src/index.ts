@@ -19,3 +19,4 @@ export { restRouter } from "./rest/routes.ts";
 export { type AppRouter, appRouter } from "./root.ts";
 export { every, type JobContext, type ScheduledJob, Scheduler } from "./scheduler/scheduler.ts";
 export { type ApiServer, type StartOptions, startApiServer } from "./server.ts";
+export { createReportExportHandler } from "./services/reports/export-handler.ts";

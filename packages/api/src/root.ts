@@ -11,6 +11,7 @@ import { metricsTokenRouter } from "./router/metrics-token.ts";
 import { notificationsRouter } from "./router/notifications.ts";
 import { policiesRouter } from "./router/policies.ts";
 import { registrationTokensRouter } from "./router/registration-tokens.ts";
+import { reportsRouter } from "./router/reports.ts";
 import { settingsRouter } from "./router/settings.ts";
 import { signingKeysRouter } from "./router/signing-keys.ts";
 import { updatesRouter } from "./router/updates.ts";
@@ -35,6 +36,7 @@ export const appRouter = createTRPCRouter({
   maintenanceWindows: maintenanceWindowsRouter,
   notifications: notificationsRouter,
   metricsToken: metricsTokenRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import {
 import { idSchema } from "./ids.ts";
 import { rebootParametersSchema } from "./lifecycle.ts";
 import { int32, nameText, searchText } from "./primitives.ts";
+import { defaultComplianceDays, groupReportSchema } from "./reports.ts";
 
 /** Request and response schemas of the admin API, used by the server, the dashboard and scripts. */
 
@@ -300,6 +301,7 @@ export const auditEventSchema = z.object({
 /** The overview page: fleet state, pending updates and install outcomes over the last `days`. */
 export const dashboardOverviewInput = z.object({
   days: int32().min(1).max(90).default(14),
+  complianceDays: int32().min(1).max(365).default(defaultComplianceDays),
 });
 const failedCommandSchema = z.object({
   id: idSchema("command"),
@@ -331,6 +333,8 @@ export const dashboardOverviewOutput = z.object({
   /** Finished install commands per UTC day, oldest first, one entry for every day of the range. */
   installs: z.array(z.object({ day: z.string(), succeeded: z.number().int(), failed: z.number().int() })),
   recentFailures: z.array(failedCommandSchema),
+  /** The fleet's line of the reports: compliance, mean time to patch, install success rates. */
+  reports: groupReportSchema.extend({ complianceDays: z.number().int() }),
 });
 
 /** The server health page: what the agents and the queue are doing now, and what went wrong lately. */

@@ -8,6 +8,7 @@ export * from "./commands.ts";
 export * from "./notifications.ts";
 export * from "./rate-limits.ts";
 export * from "./registration-tokens.ts";
+export * from "./report-rollups.ts";
 export * from "./scans.ts";
 export * from "./scheduler.ts";
 export * from "./sessions.ts";
