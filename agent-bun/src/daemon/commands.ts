@@ -14,6 +14,7 @@ import { hookSettings } from "../hooks/hooks.ts";
 import { lifecycleContextOf, runLifecycleCommand } from "../lifecycle/index.ts";
 import { maxOutputLength } from "../limits.ts";
 import { logger } from "../logging.ts";
+import { downloadSettingsOf } from "../package-managers/download-settings.ts";
 import { describePlan, type InstallResult, type Progress } from "../package-managers/package-manager.ts";
 import { installerFor } from "../package-managers/registry.ts";
 import { type LastScan, runScan } from "../scan.ts";
@@ -109,7 +110,11 @@ async function installOrRollback(
   const hooks = hookSettings(context.config);
   const commandType = command.type === "install" ? "install" : "rollback";
   for (const [packageType, targets] of groupByType(command.targets)) {
-    const installer = installerFor(packageType, context.config);
+    const installer = installerFor(
+      packageType,
+      context.config,
+      downloadSettingsOf(command.parameters, packageType),
+    );
     // The host's own pre-install and post-install hooks around each package type's change.
     const result: InstallResult = await changeWithHooks({
       commandId: command.id,
@@ -150,8 +155,12 @@ async function dryRun(command: LeasedCommand, context: CommandContext): Promise<
   const outputs: string[] = [];
   let failed = false;
   for (const [packageType, targets] of groupByType(command.targets)) {
-    const installer = installerFor(packageType, context.config);
     try {
+      const installer = installerFor(
+        packageType,
+        context.config,
+        downloadSettingsOf(command.parameters, packageType),
+      );
       const plan = await installer.dryRun(targets);
       plans[packageType] = { changes: plan.changes };
       outputs.push(`${packageType}: ${describePlan(plan)}`);

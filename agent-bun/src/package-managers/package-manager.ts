@@ -8,6 +8,7 @@ import {
 } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import { AgentError } from "../errors.ts";
+import type { DownloadSettings } from "./download-settings.ts";
 
 /**
  * The contract every package manager fulfils (the registry lists them; each folder beside this file
@@ -53,7 +54,8 @@ export type Installer = {
 /** One package manager: how to make its scanner and installer from the agent's configuration. */
 export type PackageManager = {
   createScanner: (config: ConfigFile) => Scanner;
-  createInstaller: (config: ConfigFile) => Installer;
+  /** `download`: the host's download profile for this command (limit, proxy), for managers that have the knobs. */
+  createInstaller: (config: ConfigFile, download: DownloadSettings | null) => Installer;
 };
 
 /** A plan in one line, for progress messages and command output. */

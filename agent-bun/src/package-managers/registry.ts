@@ -6,6 +6,7 @@ import { createDnfInstaller } from "./dnf/installer.ts";
 import { createDnfScanner } from "./dnf/scanner.ts";
 import { createDockerInstaller } from "./docker/installer.ts";
 import { createDockerScanner } from "./docker/scanner.ts";
+import type { DownloadSettings } from "./download-settings.ts";
 import type { Installer, PackageManager, Scanner } from "./package-manager.ts";
 import { createWindowsUpdateInstaller } from "./windows-update/installer.ts";
 import { createWindowsUpdateScanner } from "./windows-update/scanner.ts";
@@ -16,7 +17,9 @@ import { createWingetScanner } from "./winget/scanner.ts";
 export const packageManagers = {
   apt: { createScanner: createAptScanner, createInstaller: createAptInstaller },
   dnf: { createScanner: createDnfScanner, createInstaller: createDnfInstaller },
-  docker: { createScanner: createDockerScanner, createInstaller: createDockerInstaller },
+  // docker pull has no download limit, and a registry mirror is the engine's own `registry-mirrors`
+  // setting (Docker Hub images only): nothing to pass per pull (docs/bandwidth.md).
+  docker: { createScanner: createDockerScanner, createInstaller: (config) => createDockerInstaller(config) },
   windows_update: {
     createScanner: createWindowsUpdateScanner,
     createInstaller: createWindowsUpdateInstaller,
@@ -35,6 +38,10 @@ export async function availableScanners(config: ConfigFile): Promise<Scanner[]> 
   return scanners.filter((_, index) => available[index]);
 }
 
-export function installerFor(packageType: PackageType, config: ConfigFile): Installer {
-  return packageManagers[packageType].createInstaller(config);
+export function installerFor(
+  packageType: PackageType,
+  config: ConfigFile,
+  download: DownloadSettings | null = null,
+): Installer {
+  return packageManagers[packageType].createInstaller(config, download);
 }

@@ -4,6 +4,7 @@ import { type CommandTarget, type ItemOutcome, toPrintableText } from "@redflag/
 import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
 import type { RunResult } from "../../host/run.ts";
+import type { DownloadSettings } from "../download-settings.ts";
 import {
   changeExceptHeld,
   describePlan,
@@ -22,8 +23,8 @@ import { type AptSettings, aptFailure, aptSettings, aptTimeouts, runApt } from "
 /** Non-interactive, keep the admin's config files (`confold`), take the maintainer's only for untouched ones. */
 const keepConfigFiles = ["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
 
-export function createAptInstaller(config: ConfigFile): Installer {
-  const settings = aptSettings(config);
+export function createAptInstaller(config: ConfigFile, download: DownloadSettings | null = null): Installer {
+  const settings = aptSettings(config, download);
   return {
     packageType: "apt",
     dryRun: (targets) => dryRun(settings, targets.map(pinnedTarget)),

@@ -2,19 +2,23 @@ import type { ConfigFile } from "../../config/config.ts";
 import { childEnvironment } from "../../environment.ts";
 import { AgentError, tailOfOutput } from "../../errors.ts";
 import { assertFinished, type RunOptions, type RunResult, runProgram } from "../../host/run.ts";
+import { aptDownloadOptions, type DownloadSettings } from "../download-settings.ts";
 
 export type AptSettings = {
   configFile?: string | undefined;
   rebootRequiredFile: string;
   /** How long a step waits for another apt/dpkg to release its locks. */
   lockTimeoutMs: number;
+  /** The download profile's `-o` options (limit, proxy), given to every apt-get run. */
+  downloadOptions: string[];
 };
 
-export function aptSettings(config: ConfigFile): AptSettings {
+export function aptSettings(config: ConfigFile, download: DownloadSettings | null = null): AptSettings {
   return {
     configFile: config.apt.configFile,
     rebootRequiredFile: config.apt.rebootRequiredFile,
     lockTimeoutMs: config.apt.lockTimeoutSeconds * 1000,
+    downloadOptions: aptDownloadOptions(download),
   };
 }
 
@@ -55,7 +59,9 @@ export async function runApt(
   for (;;) {
     const waitSeconds = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     const lockArgv =
-      argv[0] === "apt-get" ? [argv[0], "-o", `DPkg::Lock::Timeout=${waitSeconds}`, ...argv.slice(1)] : argv;
+      argv[0] === "apt-get"
+        ? [argv[0], "-o", `DPkg::Lock::Timeout=${waitSeconds}`, ...settings.downloadOptions, ...argv.slice(1)]
+        : argv;
     const result = await runProgram(lockArgv, {
       source: "apt",
       env: aptEnvironment(settings),

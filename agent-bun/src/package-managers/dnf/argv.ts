@@ -13,6 +13,8 @@ export type DnfOptions = {
   disablePlugins?: readonly string[];
   /** Expire the metadata cache first (after a repository changed). */
   refresh?: boolean;
+  /** The download profile's `--setopt` options (throttle, proxy). */
+  downloadOptions?: readonly string[];
 };
 
 export type RpmOptions = { program?: string; root?: string };
@@ -24,6 +26,7 @@ function dnfPrefix(options: DnfOptions): string[] {
   if (options.releaseVersion !== undefined) argv.push(`--releasever=${options.releaseVersion}`);
   if (options.reposDir !== undefined) argv.push(`--setopt=reposdir=${options.reposDir}`);
   for (const plugin of options.disablePlugins ?? []) argv.push(`--disableplugin=${plugin}`);
+  argv.push(...(options.downloadOptions ?? []));
   // A repository that cannot be read must fail the scan: a partial list would close open updates.
   argv.push("--setopt=skip_if_unavailable=False");
   if (options.refresh === true) argv.push("--refresh");

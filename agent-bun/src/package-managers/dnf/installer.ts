@@ -1,6 +1,7 @@
 import type { CommandTarget, ItemOutcome } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { tailOfOutput } from "../../errors.ts";
+import type { DownloadSettings } from "../download-settings.ts";
 import {
   changeExceptHeld,
   type Installer,
@@ -28,8 +29,8 @@ import {
 } from "./index.ts";
 import { type DnfSettings, dnfSettings, runDnf } from "./run.ts";
 
-export function createDnfInstaller(config: ConfigFile): Installer {
-  const settings = dnfSettings(config);
+export function createDnfInstaller(config: ConfigFile, download: DownloadSettings | null = null): Installer {
+  const settings = dnfSettings(config, download);
   return {
     packageType: "dnf",
     dryRun: async (targets) => plan(settings, "upgrade", targets.map(offered)),

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import type { ConfigFile } from "../../config/config.ts";
 import { childEnvironment, currentEnvironment } from "../../environment.ts";
 import { assertFinished, type RunResult, runProgram } from "../../host/run.ts";
+import { type DownloadSettings, dnfDownloadOptions } from "../download-settings.ts";
 import { type DnfOptions, dnfEnvironment, type RpmOptions } from "./index.ts";
 
 export type DnfSettings = { dnf: DnfOptions; rpm: RpmOptions; enabled: boolean | undefined };
 
-export function dnfSettings(config: ConfigFile): DnfSettings {
+export function dnfSettings(config: ConfigFile, download: DownloadSettings | null = null): DnfSettings {
   const section = config.dnf;
+  const downloadOptions = dnfDownloadOptions(download);
   return {
     enabled: section.enabled,
     dnf: {
@@ -17,6 +19,7 @@ export function dnfSettings(config: ConfigFile): DnfSettings {
       ...(section.releaseVersion === undefined ? {} : { releaseVersion: section.releaseVersion }),
       ...(section.reposDir === undefined ? {} : { reposDir: section.reposDir }),
       ...(section.disablePlugins === undefined ? {} : { disablePlugins: section.disablePlugins }),
+      ...(downloadOptions.length === 0 ? {} : { downloadOptions }),
     },
     rpm: section.installRoot === undefined ? {} : { root: section.installRoot },
   };
