@@ -5,6 +5,7 @@ export * from "./audit-events.ts";
 export * from "./automation.ts";
 export * from "./command-logs.ts";
 export * from "./commands.ts";
+export * from "./download-profiles.ts";
 export * from "./notifications.ts";
 export * from "./rate-limits.ts";
 export * from "./registration-tokens.ts";
