@@ -5,6 +5,7 @@ import { auditRouter } from "./router/audit.ts";
 import { authRouter } from "./router/auth.ts";
 import { commandsRouter } from "./router/commands.ts";
 import { dashboardRouter } from "./router/dashboard.ts";
+import { downloadProfilesRouter } from "./router/download-profiles.ts";
 import { healthRouter } from "./router/health.ts";
 import { maintenanceWindowsRouter } from "./router/maintenance-windows.ts";
 import { metricsTokenRouter } from "./router/metrics-token.ts";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   policies: policiesRouter,
   maintenanceWindows: maintenanceWindowsRouter,
+  downloadProfiles: downloadProfilesRouter,
   notifications: notificationsRouter,
   metricsToken: metricsTokenRouter,
   reports: reportsRouter,

@@ -100,3 +100,7 @@ export type DownloadSettings = z.infer<typeof downloadSettingsSchema>;
 
 /** The parameter key a command carries its download settings under. */
 export const downloadSettingsParameter = "download";
+
+export const listDownloadProfilesOutput = z.array(downloadProfileSchema);
+export const downloadProfileForAgentInput = z.object({ agentId: idSchema("agent") });
+export const downloadProfileForAgentOutput = downloadProfileSchema.nullable();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idSchema } from "./ids.ts";
 import { nameText } from "./primitives.ts";
 
 /** A machine id or SMBIOS UUID: hex digits and dashes, compared lower-case. */
@@ -35,7 +36,12 @@ export const proxmoxNodeSchema = z.object({
   node: nameText(253).min(1),
   /** `pveversion`'s line, e.g. pve-manager/8.2.4/faa83925c9641325. */
   version: nameText(256),
-  guests: z.array(proxmoxGuestSchema).max(maxProxmoxGuests),
+  guests: z
+    .array(proxmoxGuestSchema)
+    .max(maxProxmoxGuests)
+    .refine((guests) => new Set(guests.map((guest) => guest.vmid)).size === guests.length, {
+      message: "lists a vmid twice",
+    }),
 });
 export type ProxmoxNode = z.infer<typeof proxmoxNodeSchema>;
 
@@ -56,3 +62,84 @@ export const virtualizationSchema = z.object({
   guest: virtualGuestSchema.optional(),
 });
 export type Virtualization = z.infer<typeof virtualizationSchema>;
+
+/** Pending (available or approved) updates and how many of them are security updates. */
+export const updateCountsSchema = z.object({ pending: z.number().int(), security: z.number().int() });
+export type UpdateCounts = z.infer<typeof updateCountsSchema>;
+
+/** A Docker image update of a host, with the containers that run the image. */
+export const treeDockerImageSchema = z.object({
+  updateId: idSchema("update"),
+  image: z.string(),
+  availableVersion: z.string(),
+  security: z.boolean(),
+  containers: z.array(z.string()),
+});
+
+/** An agent in the tree: its own counts (Docker images included) and its Docker image updates. */
+export const treeAgentSchema = z.object({
+  agentId: idSchema("agent"),
+  hostname: z.string(),
+  counts: updateCountsSchema,
+  docker: z.array(treeDockerImageSchema),
+});
+export type TreeAgent = z.infer<typeof treeAgentSchema>;
+
+/**
+ * How a guest is linked to an agent: `linked` by its identity (an LXC's machine id, a VM's SMBIOS
+ * UUID); `no_agent` when no agent reports that identity (or the node could not read it); `ambiguous`
+ * when the identity is shared (a cloned container or template), so no agent is linked to it.
+ */
+export const guestLinkSchema = z.enum(["linked", "no_agent", "ambiguous"]);
+
+export const treeGuestSchema = z.object({
+  vmid: z.number().int(),
+  type: proxmoxGuestTypeSchema,
+  name: z.string().nullable(),
+  status: z.string().nullable(),
+  os: z.string().nullable(),
+  link: guestLinkSchema,
+  agent: treeAgentSchema.nullable(),
+  /** The guest's agent's counts; zero without one. */
+  counts: updateCountsSchema,
+});
+export type TreeGuest = z.infer<typeof treeGuestSchema>;
+
+export const treeNodeSchema = z.object({
+  node: z.string(),
+  version: z.string(),
+  reportedAt: z.date(),
+  agent: treeAgentSchema,
+  guests: z.array(treeGuestSchema),
+  /** The node's own and all its guests' counts. */
+  counts: updateCountsSchema,
+});
+export type TreeNode = z.infer<typeof treeNodeSchema>;
+
+export const treeClusterSchema = z.object({
+  /** null gathers the nodes outside a cluster. */
+  name: z.string().nullable(),
+  nodes: z.array(treeNodeSchema),
+  counts: updateCountsSchema,
+});
+
+export const proxmoxTreeOutput = z.object({ clusters: z.array(treeClusterSchema) });
+export type ProxmoxTree = z.infer<typeof proxmoxTreeOutput>;
+
+/** A subtree's hosts: the pending updates an install of the subtree would take, for its confirmation. */
+export const subtreeUpdatesInput = z.object({
+  agentIds: z.array(idSchema("agent")).min(1).max(2_000),
+});
+/** As many as one install takes (updates.install): a bigger subtree is installed from the updates page. */
+export const maxSubtreeUpdates = 1_000;
+export const subtreeUpdatesOutput = z.object({
+  total: z.number().int(),
+  items: z.array(
+    z.object({
+      id: idSchema("update"),
+      agentId: idSchema("agent"),
+      hostname: z.string(),
+      packageName: z.string(),
+    }),
+  ),
+});

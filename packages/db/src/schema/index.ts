@@ -7,6 +7,7 @@ export * from "./command-logs.ts";
 export * from "./commands.ts";
 export * from "./download-profiles.ts";
 export * from "./notifications.ts";
+export * from "./proxmox.ts";
 export * from "./rate-limits.ts";
 export * from "./registration-tokens.ts";
 export * from "./report-rollups.ts";

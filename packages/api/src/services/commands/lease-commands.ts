@@ -2,6 +2,11 @@ import { type AgentId, commandTargetSchema, newId } from "@redflag/contracts";
 import { commandLogs, commands, type DatabaseOrTransaction } from "@redflag/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { acknowledgementExpiryFrom } from "../../config.ts";
+import {
+  downloadsPackages,
+  effectiveDownloadProfile,
+  withDownloadSettings,
+} from "../download-profiles/effective-profile.ts";
 import type { KeyRing } from "../signing/key-ring.ts";
 import { signCommand } from "../signing/sign-command.ts";
 
@@ -46,18 +51,23 @@ export async function leaseCommands(
       message: `Leased to the agent (attempt ${command.attempt} of ${command.maxAttempts})`,
     })),
   );
+  // The host's download profile as it is now, for the commands that download (signed with them).
+  const downloadProfile = leased.some((command) => downloadsPackages(command.type))
+    ? await effectiveDownloadProfile(tx, options.agentId)
+    : null;
   return leased
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
     .map((command) => {
       // Signed as the agent receives them: the answer's schema keeps only these fields of a target.
       const targets = targetsSchema.parse(command.targets);
       const signed = { id: command.id, agentId: options.agentId, type: command.type, targets };
+      const parameters = withDownloadSettings(command.type, command.parameters, downloadProfile);
       return {
         ...signed,
         attempt: command.attempt,
         leaseExpiresAt,
-        parameters: command.parameters,
-        ...signCommand(options.keys, { ...signed, parameters: command.parameters }, options.now),
+        parameters,
+        ...signCommand(options.keys, { ...signed, parameters }, options.now),
         keyStatements: options.keys.statements.length > 0 ? options.keys.statements : undefined,
       };
     });

@@ -15,6 +15,7 @@ import type { RateLimitRule } from "../../config.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { type ReconciledUpdates, scanReconciledAction } from "../audit/scan-audit-event.ts";
+import { storeVirtualization } from "../proxmox/store-virtualization.ts";
 import { consumeRateLimit } from "../rate-limits/consume-rate-limit.ts";
 
 /**
@@ -137,6 +138,11 @@ export async function reportScan(
       finishedAt: options.report.finishedAt,
     });
     await tx.update(agents).set({ lastScanAt: now }).where(eq(agents.id, options.agentId));
+    await storeVirtualization(tx, {
+      agentId: options.agentId,
+      virtualization: options.report.virtualization,
+      now,
+    });
     if (counts.opened + counts.changed + counts.closed > 0) {
       await recordAuditEvents(tx, {
         actor,
