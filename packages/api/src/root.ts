@@ -11,6 +11,7 @@ import { maintenanceWindowsRouter } from "./router/maintenance-windows.ts";
 import { metricsTokenRouter } from "./router/metrics-token.ts";
 import { notificationsRouter } from "./router/notifications.ts";
 import { policiesRouter } from "./router/policies.ts";
+import { proxmoxRouter } from "./router/proxmox.ts";
 import { registrationTokensRouter } from "./router/registration-tokens.ts";
 import { reportsRouter } from "./router/reports.ts";
 import { settingsRouter } from "./router/settings.ts";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   dashboard: dashboardRouter,
   policies: policiesRouter,
+  proxmox: proxmoxRouter,
   maintenanceWindows: maintenanceWindowsRouter,
   downloadProfiles: downloadProfilesRouter,
   notifications: notificationsRouter,
