@@ -43,10 +43,19 @@ export type Progress = (percent: number | null, message: string, milestone?: boo
 
 export type InstallResult = { outcomes: ItemOutcome[]; output: string; exitCode: number | null };
 
+/** Whether each target's package is now in the manager's cache, ready for an install that downloads nothing. */
+export type DownloadOutcome = { updateId: CommandTarget["updateId"]; downloaded: boolean; message: string };
+export type DownloadResult = { outcomes: DownloadOutcome[]; output: string; exitCode: number | null };
+
 /** Installs updates of one package type: dry run, install (verified), rollback. */
 export type Installer = {
   packageType: PackageType;
   dryRun: (targets: CommandTarget[]) => Promise<InstallPlan>;
+  /**
+   * Fetches the targets' packages into the manager's cache without installing anything (before a
+   * maintenance window, so the window only installs). Absent where the manager cannot.
+   */
+  download?: (targets: CommandTarget[]) => Promise<DownloadResult>;
   install: (targets: CommandTarget[], progress: Progress) => Promise<InstallResult>;
   rollback: (targets: CommandTarget[], progress: Progress) => Promise<InstallResult>;
 };

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type CommandTarget, type ItemOutcome, toPrintableText } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { AgentError } from "../../errors.ts";
@@ -7,6 +7,8 @@ import type { RunResult } from "../../host/run.ts";
 import type { DownloadSettings } from "../download-settings.ts";
 import {
   changeExceptHeld,
+  type DownloadOutcome,
+  type DownloadResult,
   describePlan,
   type Installer,
   type InstallPlan,
@@ -28,6 +30,7 @@ export function createAptInstaller(config: ConfigFile, download: DownloadSetting
   return {
     packageType: "apt",
     dryRun: (targets) => dryRun(settings, targets.map(pinnedTarget)),
+    download: (targets) => downloadOnly(settings, targets),
     install: async (targets, progress) =>
       changeExceptHeld(targets, heldCheck(await aptHeldPackages(settings)), (free) =>
         install(settings, free, progress),
@@ -164,6 +167,33 @@ async function install(
     result.stdout,
     result.stderr,
   ].join("\n");
+  return { outcomes, output, exitCode: result.exitCode };
+}
+
+/**
+ * `apt-get install -d`: the targets' packages (and the dependencies an install would pull) into
+ * apt's cache (`Dir::Cache::archives`), nothing unpacked or configured; the window's install then
+ * finds them there. A target counts as downloaded when its exact `.deb` is in the cache.
+ */
+async function downloadOnly(settings: AptSettings, targets: CommandTarget[]): Promise<DownloadResult> {
+  const pins = targets.map(pinnedTarget);
+  const result = await runApt(
+    settings,
+    ["apt-get", "install", "-d", "-y", "-q", "--only-upgrade", "--", ...pins],
+    { timeoutMs: aptTimeouts.install },
+  );
+  const directory = await archivesDirectory(settings);
+  const outcomes: DownloadOutcome[] = targets.map((target) => {
+    const file = cachedPackage(directory, target.packageName, target.availableVersion);
+    return file
+      ? { updateId: target.updateId, downloaded: true, message: `in apt's cache: ${basename(file)}` }
+      : {
+          updateId: target.updateId,
+          downloaded: false,
+          message: `not in apt's cache after apt-get install -d (exit ${result.exitCode ?? "killed"})`,
+        };
+  });
+  const output = [`$ ${result.argv.join(" ")}`, result.stdout, result.stderr].join("\n");
   return { outcomes, output, exitCode: result.exitCode };
 }
 

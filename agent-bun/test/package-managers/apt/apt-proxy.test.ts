@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandTarget, DownloadSettings } from "@redflag/contracts";
 import { configFileSchema } from "../../../src/config/config.ts";
@@ -54,7 +54,7 @@ beforeAll(async () => {
   repository = serveDirectory(builder.repositoryPath("main"));
   proxy = new AptCacherNg();
   await proxy.start([repository.port]);
-  for (const host of [newHost(), newHost()]) {
+  for (const host of [newHost(), newHost(), newHost()]) {
     host.seed(seed);
     writeFileSync(join(host.directory, "etc/sources.list"), `deb [trusted=yes] ${repository.url}/ ./\n`);
     // Not host.apt(): a synchronous child would block this process, which serves the repository.
@@ -112,5 +112,32 @@ describe("apt through a real apt-cacher-ng, as a download profile says", () => {
     expect(deb.map((line) => line.direction).sort()).toEqual(["I", "O", "O"]);
     expect(repository.requests.get("/rf-proxied_1.1_all.deb")).toBe(1);
     expect(host.installedVersion("rf-proxied")).toBe("1.1");
+  });
+
+  test("a pre-download leaves the package in apt's cache and installs nothing; the install then fetches nothing", async () => {
+    const host = hosts[3] as AptSandbox;
+    const installer = createAptInstaller(configFor(host), profile());
+    const status = join(host.fakeRoot, "var/lib/dpkg/status");
+    const statusBefore = readFileSync(status, "utf8");
+    const cached = join(host.directory, "cache/archives/rf-proxied_1.1_all.deb");
+    expect(existsSync(cached)).toBe(false);
+
+    const downloaded = await installer.download?.([target]);
+    expect(downloaded?.outcomes).toEqual([
+      { updateId: target.updateId, downloaded: true, message: "in apt's cache: rf-proxied_1.1_all.deb" },
+    ]);
+    expect(downloaded?.output).toContain("install -d");
+    expect(existsSync(cached)).toBe(true);
+    expect(readFileSync(status, "utf8")).toBe(statusBefore);
+    expect(host.installedVersion("rf-proxied")).toBe("1.0");
+    const servedBefore = proxy.transfers().filter((line) => line.path.endsWith("rf-proxied_1.1_all.deb"));
+    // This host's copy came through the proxy too.
+    expect(servedBefore.map((line) => line.direction).sort()).toEqual(["I", "O", "O", "O"]);
+
+    // The window's install: from the cache, nothing fetched again.
+    const result = await installer.install([target], () => {});
+    expect(result.outcomes.map((outcome) => outcome.status)).toEqual(["installed"]);
+    expect(host.installedVersion("rf-proxied")).toBe("1.1");
+    expect(proxy.transfers().filter((line) => line.path.endsWith("rf-proxied_1.1_all.deb"))).toHaveLength(4);
   });
 });
