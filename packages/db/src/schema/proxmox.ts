@@ -1,6 +1,7 @@
-import type { AgentId, ProxmoxGuestType, VirtualGuest } from "@redflag/contracts";
+import type { AgentId, CommandId, ProxmoxGuestType, VirtualGuest } from "@redflag/contracts";
 import { index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
+import { commands } from "./commands.ts";
 
 /** A Proxmox VE node, as its agent last reported it with a scan (one row per node agent). */
 export const proxmoxNodes = pgTable("proxmox_nodes", {
@@ -60,4 +61,24 @@ export const virtualGuests = pgTable(
     index("virtual_guests_machine_id_idx").on(table.machineId),
     index("virtual_guests_product_uuid_idx").on(table.productUuid),
   ],
+);
+
+/**
+ * An install held back until its guest's node has snapshotted the guest: the install is not leased
+ * while its snapshot command has not succeeded, and fails when the snapshot does
+ * (services/proxmox/snapshot-before-install.ts).
+ */
+export const snapshotGates = pgTable(
+  "snapshot_gates",
+  {
+    installCommandId: text("install_command_id")
+      .$type<CommandId>()
+      .primaryKey()
+      .references(() => commands.id, { onDelete: "cascade" }),
+    snapshotCommandId: text("snapshot_command_id")
+      .$type<CommandId>()
+      .notNull()
+      .references(() => commands.id, { onDelete: "cascade" }),
+  },
+  (table) => [index("snapshot_gates_snapshot_idx").on(table.snapshotCommandId)],
 );
