@@ -1,6 +1,7 @@
 "use client";
 
 import { ApiTokensCard } from "./api-tokens-card";
+import { DownloadProfilesCard } from "./download-profiles-card";
 import { GeneralSettings } from "./general-settings";
 import { MetricsTokenCard } from "./metrics-token-card";
 import { useCan } from "./session";
@@ -24,6 +25,7 @@ export function SettingsView() {
       {isAdmin ? <SigningKeysCard /> : null}
       {isAdmin ? <ApiTokensCard /> : null}
       {isAdmin ? <MetricsTokenCard /> : null}
+      <DownloadProfilesCard />
       {isAdmin ? <UsersCard /> : null}
     </>
   );
