@@ -29,13 +29,16 @@ export type NextServer = {
 
 /**
  * Starts the production build (`next start`) on Node, as `npm start` does, and waits until
- * /api/health answers. Needs `bun run build` first.
+ * /api/health answers. Needs `bun run build` first. `port`: a server started again at its old URL.
  */
-export async function startNextServer(environment: Record<string, string>): Promise<NextServer> {
+export async function startNextServer(
+  environment: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<NextServer> {
   if (!existsSync(join(webDirectory, ".next", "BUILD_ID"))) {
     throw new Error("No production build: run `bun run build` first");
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let output = "";
   const child = spawn({
     cmd: [
