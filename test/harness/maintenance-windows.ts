@@ -55,6 +55,7 @@ export const windowDefaults: WindowDraft = {
   reboot: "never",
   maxConcurrentReboots: 1,
   catchUpGraceMinutes: 0,
+  preDownloadMinutes: 0,
 };
 
 export const checkIn = { agentVersion: "0.1.0", metrics: {}, rebootRequired: false };

@@ -179,6 +179,48 @@ async function dryRun(command: LeasedCommand, context: CommandContext): Promise<
   };
 }
 
+/**
+ * A pre-download before a maintenance window: each package type's packages into its cache (apt-get
+ * install -d), nothing installed. The result names the updates whose packages are now cached.
+ */
+async function downloadOnly(command: LeasedCommand, context: CommandContext): Promise<Outcome> {
+  const downloaded: string[] = [];
+  const outputs: string[] = [];
+  let exitCode: number | null = 0;
+  for (const [packageType, targets] of groupByType(command.targets)) {
+    try {
+      const installer = installerFor(
+        packageType,
+        context.config,
+        downloadSettingsOf(command.parameters, packageType),
+      );
+      if (!installer.download) {
+        outputs.push(`${packageType}: cannot download without installing`);
+        exitCode = 1;
+        continue;
+      }
+      const result = await installer.download(targets);
+      for (const outcome of result.outcomes) {
+        if (outcome.downloaded) downloaded.push(outcome.updateId);
+        else outputs.push(`${packageType}: ${outcome.message}`);
+      }
+      outputs.push(result.output);
+      if (result.exitCode !== 0) exitCode = result.exitCode;
+    } catch (error) {
+      outputs.push(`${packageType}: ${describeError(error)}`);
+      exitCode = 1;
+    }
+  }
+  const all = downloaded.length === command.targets.length;
+  return {
+    status: all ? "succeeded" : "failed",
+    exitCode: all ? 0 : (exitCode ?? 1) || 1,
+    output: boundedOutput(outputs.join("\n")),
+    items: [],
+    result: { downloaded },
+  };
+}
+
 /** Null when the result comes later (a reboot or agent update finishes across a restart). */
 async function run(
   command: LeasedCommand,
@@ -212,6 +254,8 @@ async function run(
     case "install":
     case "rollback":
       return installOrRollback(command, context, progress);
+    case "download":
+      return downloadOnly(command, context);
     case "rapid_mode":
       return {
         status: "succeeded",

@@ -133,6 +133,8 @@ export const updateSummarySchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   status: updateStatusSchema,
   lastCommandId: idSchema("command").nullable(),
+  /** When a pre-download left this update's version in the host's package cache; null: not downloaded. */
+  downloadedAt: z.date().nullable(),
   firstSeenAt: z.date(),
   statusChangedAt: z.date(),
   /** The host holds the package back (its agent reported `apt-mark hold` or `dnf versionlock`). */

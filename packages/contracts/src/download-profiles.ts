@@ -104,3 +104,9 @@ export const downloadSettingsParameter = "download";
 export const listDownloadProfilesOutput = z.array(downloadProfileSchema);
 export const downloadProfileForAgentInput = z.object({ agentId: idSchema("agent") });
 export const downloadProfileForAgentOutput = downloadProfileSchema.nullable();
+
+/** What an agent reports in a `download` command's result: the updates whose packages are now in its cache. */
+export const downloadCommandResultSchema = z.object({
+  downloaded: z.array(idSchema("update")).max(10_000),
+});
+export type DownloadCommandResult = z.infer<typeof downloadCommandResultSchema>;

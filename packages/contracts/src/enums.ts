@@ -69,6 +69,7 @@ export const commandTypes = [
   "reboot",
   "rapid_mode",
   "update_agent",
+  "download",
 ] as const;
 export const commandTypeSchema = z.enum(commandTypes);
 export type CommandType = z.infer<typeof commandTypeSchema>;

@@ -56,6 +56,11 @@ export const windowFields = {
     .min(0)
     .max(7 * 24 * 60)
     .default(0),
+  /** Approved apt updates of the window's hosts are downloaded this long before each opening; 0: off. */
+  preDownloadMinutes: int32()
+    .min(0)
+    .max(24 * 60)
+    .default(60),
 };
 
 export const windowDraftSchema = z.object(windowFields);
@@ -116,6 +121,7 @@ export const windowSchema = z.object({
   reboot: rebootPolicySchema,
   maxConcurrentReboots: z.number().int(),
   catchUpGraceMinutes: z.number().int(),
+  preDownloadMinutes: z.number().int(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

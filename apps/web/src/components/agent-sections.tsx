@@ -10,6 +10,7 @@ import { StatusBadge } from "./ui/basics";
 import { type Column, DataTable } from "./ui/data-table";
 import { QueryState } from "./ui/query-state";
 import { Untrusted } from "./ui/text";
+import { StatusCell } from "./update-cells";
 import type { UpdateSummary } from "./updates-view";
 
 const updateColumns: Column<UpdateSummary>[] = [
@@ -35,7 +36,7 @@ const updateColumns: Column<UpdateSummary>[] = [
     ),
   },
   { key: "severity", header: "Severity", cell: (update) => <StatusBadge value={update.severity} /> },
-  { key: "status", header: "Status", cell: (update) => <StatusBadge value={update.status} /> },
+  { key: "status", header: "Status", cell: StatusCell },
 ];
 
 export function AgentUpdatesCard({ agentId }: { agentId: AgentId }) {

@@ -2,7 +2,7 @@
 
 import { updateWords } from "@redflag/contracts";
 import Link from "next/link";
-import { formatBytes } from "~/lib/format";
+import { formatBytes, formatDateTime } from "~/lib/format";
 import { StatusBadge } from "./ui/basics";
 import { Untrusted } from "./ui/text";
 import type { UpdateSummary } from "./updates-view";
@@ -62,6 +62,11 @@ export function StatusCell(update: UpdateSummary) {
   return (
     <>
       <StatusBadge value={update.status} />
+      {update.status === "approved" && update.downloadedAt ? (
+        <div className="small-text" title={`Downloaded ${formatDateTime(update.downloadedAt)}`}>
+          downloaded, waiting for window
+        </div>
+      ) : null}
       {update.lastCommandId ? (
         <div className="small-text">
           <Link href={`/commands/${update.lastCommandId}`}>last command</Link>

@@ -16,6 +16,7 @@ export type WindowFormState = {
   reboot: RebootPolicy;
   maxConcurrentReboots: string;
   catchUpGraceMinutes: string;
+  preDownloadMinutes: string;
 };
 
 export function emptyWindowForm(): WindowFormState {
@@ -31,6 +32,7 @@ export function emptyWindowForm(): WindowFormState {
     reboot: "if_required",
     maxConcurrentReboots: "1",
     catchUpGraceMinutes: "0",
+    preDownloadMinutes: "60",
   };
 }
 
@@ -58,6 +60,7 @@ export function draftOf(form: WindowFormState, enabled: boolean): WindowDraft {
     reboot: form.reboot,
     maxConcurrentReboots: numberOf(form.maxConcurrentReboots),
     catchUpGraceMinutes: numberOf(form.catchUpGraceMinutes),
+    preDownloadMinutes: numberOf(form.preDownloadMinutes),
   };
 }
 
@@ -74,6 +77,7 @@ export function formOf(window: WindowSummary): WindowFormState {
     reboot: window.reboot,
     maxConcurrentReboots: String(window.maxConcurrentReboots),
     catchUpGraceMinutes: String(window.catchUpGraceMinutes),
+    preDownloadMinutes: String(window.preDownloadMinutes),
   };
 }
 

@@ -112,6 +112,13 @@ export function WindowActionFields({ form, onChange }: { form: WindowFormState; 
         value={form.catchUpGraceMinutes}
         onChange={(catchUpGraceMinutes) => onChange({ catchUpGraceMinutes })}
       />
+      <TextField
+        label="Pre-download (minutes before)"
+        hint="Approved apt updates are downloaded into the hosts' cache this long before each opening (apt-get install -d), so the window only installs; 0 turns it off."
+        inputMode="numeric"
+        value={form.preDownloadMinutes}
+        onChange={(preDownloadMinutes) => onChange({ preDownloadMinutes })}
+      />
     </>
   );
 }

@@ -98,6 +98,8 @@ export const maintenanceWindows = pgTable("maintenance_windows", {
   maxConcurrentReboots: integer("max_concurrent_reboots").notNull().default(1),
   /** A host away through the window catches up this long after it returns; 0: at its next window. */
   catchUpGraceMinutes: integer("catch_up_grace_minutes").notNull().default(0),
+  /** This long before each opening, the approved apt updates of its hosts are downloaded (not installed); 0: off. */
+  preDownloadMinutes: integer("pre_download_minutes").notNull().default(60),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });

@@ -51,6 +51,12 @@ export const updates = pgTable(
     status: text("status").$type<UpdateStatus>().notNull(),
     installedVersion: text("installed_version"),
     lastCommandId: text("last_command_id").$type<CommandId>(),
+    /**
+     * The version a pre-download (a `download` command before a maintenance window) left in the host's
+     * package cache, and when; the update is "downloaded" while this is still its available version.
+     */
+    downloadedVersion: text("downloaded_version"),
+    downloadedAt: timestamp("downloaded_at", { withTimezone: true, mode: "date" }),
     /** The host itself holds the package back (`apt-mark hold`, `dnf versionlock`), as its agent reported. */
     hostHeld: boolean("host_held").notNull().default(false),
     /** The hold policy matching this update, kept by the policy run: shown as held, never approved automatically. */

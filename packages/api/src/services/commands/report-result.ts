@@ -13,6 +13,7 @@ import type { Actor } from "../../actor.ts";
 import { notFound } from "../../errors.ts";
 import { serverLogger } from "../../logging/logger.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
+import { recordDownloads } from "../download-profiles/pre-download.ts";
 import { enqueueNotification } from "../notifications/enqueue-notification.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
@@ -105,6 +106,9 @@ export async function reportResult(
     });
     if (command.type === "install" || command.type === "rollback") {
       await applyItemOutcomes(tx, { actor, command, result });
+    }
+    if (command.type === "download") {
+      await recordDownloads(tx, { command, result: result.result, finishedAt: result.finishedAt });
     }
     await notifyResult(tx, { command, result });
     recordedType = command.type;

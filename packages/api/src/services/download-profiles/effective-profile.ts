@@ -71,6 +71,7 @@ const downloadingCommands: ReadonlySet<CommandType> = new Set<CommandType>([
   "install",
   "rollback",
   "dry_run",
+  "download",
 ]);
 
 export function downloadsPackages(type: CommandType): boolean {

@@ -13,6 +13,7 @@ import { AppError } from "../../errors.ts";
 import { isOnlineSql } from "../agents/agent-presence.ts";
 import { openCommandStatuses } from "../agents/agent-update.ts";
 import { requestAgentCommand } from "../agents/request-agent-command.ts";
+import { queuePreDownloads } from "../download-profiles/pre-download.ts";
 import { getSettings } from "../settings/get-settings.ts";
 import { installUpdates } from "../updates/install-updates.ts";
 import { summarizeClosedOccurrences } from "./summarize-occurrences.ts";
@@ -53,6 +54,7 @@ export async function runMaintenanceWindows(db: Database, options: { now: Date }
   for (const window of windows) {
     try {
       await openOccurrence(db, window, now);
+      await queuePreDownloads(db, window, now);
     } catch (error) {
       failures.push(`${window.name}: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -112,6 +112,11 @@ export async function listUpdates(db: DatabaseOrTransaction, filter: ListUpdates
         metadata: updates.metadata,
         status: updates.status,
         lastCommandId: updates.lastCommandId,
+        // Downloaded only while the cached version is still the one offered (a newer one needs another).
+        downloadedAt:
+          sql<Date | null>`case when ${updates.downloadedVersion} = ${updates.availableVersion} then ${updates.downloadedAt} end`.mapWith(
+            updates.downloadedAt,
+          ),
         firstSeenAt: updates.firstSeenAt,
         statusChangedAt: updates.statusChangedAt,
         hostHeld: updates.hostHeld,
