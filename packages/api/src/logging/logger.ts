@@ -5,6 +5,7 @@ import {
   getLogger,
   type Logger,
   type LogLevel,
+  type LogRecord,
   type TextFormatter,
   withContext,
 } from "@logtape/logtape";
@@ -59,7 +60,7 @@ function apply(state: LoggingState) {
     secretPatterns,
   );
   const write = state.options.write ?? ((line: string) => process.stdout.write(line));
-  const sink = redactByField((record) => write(formatter(record)), {
+  const sink = redactByField((record) => write(formatter(plainMessage(record))), {
     fieldPatterns: secretFields,
     action: redactValue,
   });
@@ -72,6 +73,27 @@ function apply(state: LoggingState) {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["out"] },
     ],
   });
+}
+
+/**
+ * The message rendered with its string values as they are (`database: embedded PGlite in /data`),
+ * not JSON-quoted as the formatters would; other values as JSON. Properties keep every value.
+ */
+function plainMessage(record: LogRecord): LogRecord {
+  if (record.message.length === 1) return record;
+  let text = "";
+  record.message.forEach((part, index) => {
+    text += index % 2 === 0 || typeof part === "string" ? String(part) : renderValue(part);
+  });
+  return { ...record, message: [text] };
+}
+
+function renderValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /**
