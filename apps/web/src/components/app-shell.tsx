@@ -13,6 +13,7 @@ const navigation = [
   { href: "/", label: "Overview" },
   { href: "/agents", label: "Agents" },
   { href: "/updates", label: "Updates" },
+  { href: "/reports", label: "Reports" },
   { href: "/proxmox", label: "Proxmox" },
   { href: "/commands", label: "Commands" },
   { href: "/policies", label: "Policies" },

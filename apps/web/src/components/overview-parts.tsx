@@ -3,7 +3,8 @@
 import type { dashboardOverviewOutput } from "@redflag/contracts";
 import Link from "next/link";
 import type { z } from "zod";
-import { formatCount, formatRelative, humanize } from "~/lib/format";
+import { formatCount, formatRelative, humanize, plural } from "~/lib/format";
+import { formatMeanTimeToPatch, formatRate } from "./reports-parts";
 import { StatusBadge } from "./ui/basics";
 
 type Overview = z.infer<typeof dashboardOverviewOutput>;
@@ -49,6 +50,36 @@ export function FleetStats({ data }: { data: Overview }) {
         <span className="stat-value">{readiness === null ? "—" : `${readiness.toFixed(0)}%`}</span>
         <span className="stat-note">{formatCount(data.agents.upToDate)} hosts fully up to date</span>
       </div>
+    </section>
+  );
+}
+
+/** The reports' fleet line: compliance, mean time to patch and install success; each opens the reports. */
+export function PatchingStats({ reports }: { reports: Overview["reports"] }) {
+  const month = reports.installs.days30;
+  return (
+    <section className="stats" aria-label="Patching">
+      <Link href="/reports" className="stat">
+        <span className="stat-label">Hosts out of compliance</span>
+        <span className={`stat-value${reports.hostsOutOfCompliance > 0 ? " bad-text" : " ok-text"}`}>
+          {formatCount(reports.hostsOutOfCompliance)}
+        </span>
+        <span className="stat-note">
+          a security update waiting over {plural(reports.complianceDays, "day")}
+        </span>
+      </Link>
+      <Link href="/reports" className="stat">
+        <span className="stat-label">Mean time to patch</span>
+        <span className="stat-value">{formatMeanTimeToPatch(reports.meanTimeToPatchSeconds)}</span>
+        <span className="stat-note">first seen → installed, {plural(reports.patched, "update")}</span>
+      </Link>
+      <Link href="/reports" className="stat">
+        <span className="stat-label">Install success, 30 days</span>
+        <span className="stat-value">{formatRate(month.rate)}</span>
+        <span className="stat-note">
+          {formatCount(month.succeeded)} succeeded, {formatCount(month.failed)} failed
+        </span>
+      </Link>
     </section>
   );
 }

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { humanize, packageTypeLabel } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { InstallsChart } from "./installs-chart";
-import { BarList, FleetStats, RebootWaiting, RecentFailures } from "./overview-parts";
+import { BarList, FleetStats, PatchingStats, RebootWaiting, RecentFailures } from "./overview-parts";
 import { EmptyState, Loading, PageHeader, QueryError } from "./ui/basics";
 
 export function OverviewView() {
@@ -29,6 +29,7 @@ export function OverviewView() {
         </EmptyState>
       ) : null}
       <FleetStats data={data} />
+      <PatchingStats reports={data.reports} />
       <div className="grid-2">
         <section className="card" aria-labelledby="installs-title">
           <h2 id="installs-title">Installs, last 14 days</h2>
