@@ -87,7 +87,10 @@ function serialized(input: unknown): string {
   try {
     return JSON.stringify(superjson.serialize(input));
   } catch {
-    return JSON.stringify({ json: input });
+    // superjson refuses some inputs (a "__proto__" key): sent as plain JSON, BigInts as their digits.
+    return JSON.stringify({ json: input }, (_key, value) =>
+      typeof value === "bigint" ? value.toString() : value,
+    );
   }
 }
 
