@@ -22,6 +22,7 @@ WORKDIR /app
 COPY package.json bun.lock ./
 COPY apps/web/package.json ./apps/web/
 COPY packages/api/package.json ./packages/api/
+COPY packages/client/package.json ./packages/client/
 COPY packages/contracts/package.json ./packages/contracts/
 COPY packages/db/package.json ./packages/db/
 COPY agent-bun/package.json ./agent-bun/

@@ -82,7 +82,9 @@ const environmentSchema = z.object({
   ),
   REDFLAG_DEBUG: booleanFlag,
   /** Server log lines: JSON (the default) or a readable layout; unset: readable on a terminal. */
-  REDFLAG_LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
+  REDFLAG_LOG_FORMAT: optionalText.pipe(
+    z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
+  ),
   REDFLAG_ADMIN_USER: optionalText,
   REDFLAG_ADMIN_PASSWORD: optionalText,
   REDFLAG_TRUST_PROXY: booleanFlag,

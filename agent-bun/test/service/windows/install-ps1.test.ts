@@ -216,7 +216,7 @@ describe("install.ps1", () => {
     const declared = (block?.descendantsOfType("script_parameter") ?? []).map(
       (node) => node?.descendantsOfType("variable")[0]?.text ?? "",
     );
-    expect(declared).toEqual(["$Token", "$Fingerprint", "$Server", "$Uninstall", "$Purge"]);
+    expect(declared).toEqual(["$Token", "$Fingerprint", "$Server", "$AlsoServer", "$Uninstall", "$Purge"]);
     const oneLiner = windowsOneLiner({
       server: "http://redflag.lan:8080",
       token: "rf_reg_0123456789",

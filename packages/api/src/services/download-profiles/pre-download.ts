@@ -5,7 +5,7 @@ import {
   type PackageType,
 } from "@redflag/contracts";
 import { agents, commands, type Database, type DatabaseOrTransaction, updates } from "@redflag/db";
-import { and, eq, gte, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
 import { nextOpenings } from "../maintenance-windows/window-schedule.ts";
 import { type WindowRow, windowActorOf, windowScopeSql } from "../maintenance-windows/window-scope.ts";
@@ -42,7 +42,11 @@ export async function queuePreDownloads(db: Database, window: WindowRow, now: Da
         )
         .limit(1);
       if (queued) return;
-      const rows = await tx.select().from(updates).where(toDownload(agent.id));
+      const rows = await tx
+        .select()
+        .from(updates)
+        .where(toDownload(agent.id))
+        .orderBy(asc(updates.packageName), asc(updates.id));
       if (rows.length === 0) return;
       await createCommand(tx, {
         actor: windowActorOf(window),
