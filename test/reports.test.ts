@@ -410,6 +410,13 @@ describe("update reports on a known fleet", () => {
     expect((await get("format=csv", {})).status).toBe(401);
     expect((await get("format=xml")).status).toBe(400);
     expect((await get("complianceDays=0")).status).toBe(400);
+
+    // A hostname is the agent's word: one a spreadsheet would run as a formula arrives as text.
+    const hostile = await registerAgent(server, admin, { hostname: '=HYPERLINK("http://x","y")' });
+    const exported = parseCsv(await (await get("report=hosts&format=csv")).text());
+    const row = exported.find((line) => line[0] === hostile.agentId);
+    expect(row?.[1]).toBe('\'=HYPERLINK("http://x","y")');
+    await (await signIn(server, "admin")).client.agents.delete.mutate({ agentId: hostile.agentId });
   });
 });
 

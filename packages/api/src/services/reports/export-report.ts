@@ -45,25 +45,41 @@ function figureCells(row: Figures) {
   ];
 }
 
+/** A cell a spreadsheet would run as a formula (=, +, -, @ first; a hostname or tag) gets a leading '. */
+const csvOptions = { escape_formulas: true };
+
 function hostsCsv(rows: HostReportRow[]) {
-  return stringify([
-    ["agent_id", "hostname", "tags", "out_of_compliance", "oldest_security_pending_since", ...figureColumns],
-    ...rows.map((row) => [
-      row.agentId,
-      row.hostname,
-      row.tags.join(" "),
-      row.outOfCompliance ? "yes" : "no",
-      row.oldestSecurityPendingSince?.toISOString() ?? "",
-      ...figureCells(row),
-    ]),
-  ]);
+  return stringify(
+    [
+      [
+        "agent_id",
+        "hostname",
+        "tags",
+        "out_of_compliance",
+        "oldest_security_pending_since",
+        ...figureColumns,
+      ],
+      ...rows.map((row) => [
+        row.agentId,
+        row.hostname,
+        row.tags.join(" "),
+        row.outOfCompliance ? "yes" : "no",
+        row.oldestSecurityPendingSince?.toISOString() ?? "",
+        ...figureCells(row),
+      ]),
+    ],
+    csvOptions,
+  );
 }
 
 function tagsCsv(rows: TagReportRow[]) {
-  return stringify([
-    ["tag", "hosts", "hosts_out_of_compliance", ...figureColumns],
-    ...rows.map((row) => [row.tag ?? "", row.hosts, row.hostsOutOfCompliance, ...figureCells(row)]),
-  ]);
+  return stringify(
+    [
+      ["tag", "hosts", "hosts_out_of_compliance", ...figureColumns],
+      ...rows.map((row) => [row.tag ?? "", row.hosts, row.hostsOutOfCompliance, ...figureCells(row)]),
+    ],
+    csvOptions,
+  );
 }
 
 /** A report as a file to download: every host (or every tag), as CSV or as JSON. */
