@@ -9,7 +9,6 @@ type HostRow = FigureRow & {
   tags: string[];
   oldest_security_ms: number | null;
   out_of_compliance: boolean;
-  total: number;
 };
 
 /**
@@ -27,17 +26,57 @@ export async function getHostReports(
     conditions.push(
       sql`r.oldest_security_pending_since < ${complianceCutoff(now, options.complianceDays)}::timestamptz`,
     );
-  const page =
-    options.page === null
-      ? sql``
-      : sql`limit ${hostReportPageSize} offset ${(options.page - 1) * hostReportPageSize}`;
-  const rows = rowsOf<HostRow>(
-    await db.execute(sql`
-      select hosts.*, (count(*) over ())::int as total
-      from (${hostFigures({ complianceDays: options.complianceDays, now }, sql.join(conditions, sql` and `))}) as hosts
-      order by out_of_compliance desc, security desc, critical desc, important desc, hostname, agent_id
-      ${page}`),
-  );
+  const where = sql.join(conditions, sql` and `);
+  const figures = { complianceDays: options.complianceDays, now };
+  let rows: HostRow[];
+  let total: number;
+  if (options.page === null) {
+    // Every host (the exports): one pass over the rollups.
+    rows = rowsOf<HostRow>(
+      await db.execute(sql`
+        select hosts.* from (${hostFigures(figures, where)}) as hosts
+        order by out_of_compliance desc, security desc, critical desc, important desc, hostname, agent_id`),
+    );
+    total = rows.length;
+  } else {
+    // One page: its hosts chosen and counted from the agents and their rollup rows alone, then the
+    // figures (install outcomes included) read for those 50 hosts only.
+    const cutoff = complianceCutoff(now, options.complianceDays);
+    const ranked = rowsOf<{ agent_id: string; total: number }>(
+      await db.execute(sql`
+        select a.id as agent_id, (count(*) over ())::int as total
+        from agents a left join agent_update_rollups r on r.agent_id = a.id
+        where ${where}
+        order by coalesce(r.oldest_security_pending_since < ${cutoff}::timestamptz, false) desc,
+          coalesce(r.pending_security, 0) desc, coalesce(r.pending_critical, 0) desc,
+          coalesce(r.pending_important, 0) desc, a.hostname, a.id
+        limit ${hostReportPageSize} offset ${(options.page - 1) * hostReportPageSize}`),
+    );
+    total = Number(ranked[0]?.total ?? 0);
+    if (ranked.length === 0 && options.page > 1) {
+      const [counted] = rowsOf<{ total: number }>(
+        await db.execute(sql`
+          select count(*)::int as total
+          from agents a left join agent_update_rollups r on r.agent_id = a.id
+          where ${where}`),
+      );
+      total = Number(counted?.total ?? 0);
+    }
+    const ids = sql.join(
+      ranked.map((row) => sql`${row.agent_id}`),
+      sql`, `,
+    );
+    const figured =
+      ranked.length === 0
+        ? []
+        : rowsOf<HostRow>(
+            await db.execute(
+              sql`select hosts.* from (${hostFigures(figures, sql`a.id in (${ids})`, sql`agent_id in (${ids})`)}) as hosts`,
+            ),
+          );
+    const byId = new Map(figured.map((row) => [row.agent_id, row]));
+    rows = ranked.flatMap((row) => byId.get(row.agent_id as HostRow["agent_id"]) ?? []);
+  }
   const items: HostReportRow[] = rows.map((row) => ({
     agentId: row.agent_id,
     hostname: row.hostname,
@@ -47,15 +86,6 @@ export async function getHostReports(
       row.oldest_security_ms === null ? null : new Date(Number(row.oldest_security_ms)),
     outOfCompliance: row.out_of_compliance,
   }));
-  let total = Number(rows[0]?.total ?? 0);
-  if (rows.length === 0 && options.page !== null && options.page > 1) {
-    const [counted] = rowsOf<{ total: number }>(
-      await db.execute(
-        sql`select count(*)::int as total from (${hostFigures({ complianceDays: options.complianceDays, now }, sql.join(conditions, sql` and `))}) as hosts`,
-      ),
-    );
-    total = Number(counted?.total ?? 0);
-  }
   return {
     items,
     total,

@@ -21,7 +21,12 @@ export function complianceCutoff(now: Date, complianceDays: number): string {
  * Each agent's rollup joined with its install outcomes per window: one row per agent, read from the
  * rollup tables only (never from `updates` or `commands`). `where` narrows the agents.
  */
-export function hostFigures(options: Required<ReportOptions>, where: SQL = sql`true`) {
+export function hostFigures(
+  options: Required<ReportOptions>,
+  where: SQL = sql`true`,
+  /** Narrows the install outcomes read to these agents (a page of hosts) instead of every agent's. */
+  outcomeAgents: SQL = sql`true`,
+) {
   const { now, complianceDays } = options;
   return sql`
     with outcomes as (
@@ -33,7 +38,7 @@ export function hostFigures(options: Required<ReportOptions>, where: SQL = sql`t
         sum(succeeded)::int as succeeded90,
         sum(failed + timed_out)::int as failed90
       from install_outcome_days
-      where day >= ${windowStart(now, 90)}::date
+      where day >= ${windowStart(now, 90)}::date and ${outcomeAgents}
       group by agent_id
     )
     select
