@@ -11,6 +11,7 @@ import { recordedCalls, standInProbes } from "../agent-bun/test/proxmox/stand-in
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import { checkIn, takeCommands } from "./harness/maintenance-windows.ts";
 import { errorCodeOf, type TestServer, useTestServer } from "./harness/server.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 /*
  * A Proxmox node (its inventory read by the agent's own code from the stand-in pveversion/pvesh/pct/qm,
@@ -169,6 +170,20 @@ describe("snapshot before patch", () => {
 
     const handed = await takeCommands(web);
     expect(handed.map((command) => [command.id, command.type])).toEqual([[installId, "install"]]);
+  });
+
+  test("a guest holding a long-poll check-in open is handed its install as soon as the snapshot succeeded", async () => {
+    const { admin, node, web } = await setUp();
+    const installId = await install(admin, web);
+    const [leased] = await takeCommands(node);
+    if (!leased) throw new Error("the node was handed nothing");
+    const started = performance.now();
+    const waiting = web.client.agent.checkIn.mutate({ ...checkIn, waitSeconds: 30 });
+    await waitFor("the guest's check-in to wait", () => server.api.wakeups.waiting === 1);
+    await report(node, leased, "succeeded");
+    const answer = await waiting;
+    expect(answer.commands.map((command) => command.id)).toEqual([installId]);
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   test("a failed snapshot fails the install, naming the snapshot command; nothing is leased to the guest", async () => {

@@ -20,6 +20,7 @@ import {
 import { and, eq, inArray, or, type SQL, sql } from "drizzle-orm";
 import { type Actor, type AdminActor, systemActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
+import { commandQueuedChannel } from "../agents/command-wakeups.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { createCommand } from "../commands/create-command.ts";
 import { getSettings } from "../settings/get-settings.ts";
@@ -108,6 +109,26 @@ export async function snapshotBeforeInstall(
 /** For the lease: true for a command no snapshot gate holds (none, or its snapshot succeeded). */
 export function notAwaitingSnapshot(commandId: typeof commands.id): SQL {
   return sql`not exists (select 1 from ${snapshotGates} join ${commands} as gate_snapshot on gate_snapshot.id = ${snapshotGates.snapshotCommandId} where ${snapshotGates.installCommandId} = ${commandId} and gate_snapshot.status <> 'succeeded')`;
+}
+
+/**
+ * A snapshot succeeded: the installs it gated can be leased now. Their agents may be holding a long-poll
+ * check-in open: announced as a queued command wakes them (drizzle/0008's channel), on commit.
+ */
+export async function releaseSnapshotGates(
+  tx: DatabaseOrTransaction,
+  options: { snapshotCommandId: CommandId },
+) {
+  const released = await tx
+    .selectDistinct({ agentId: commands.agentId })
+    .from(snapshotGates)
+    .innerJoin(commands, eq(commands.id, snapshotGates.installCommandId))
+    .where(
+      and(eq(snapshotGates.snapshotCommandId, options.snapshotCommandId), eq(commands.status, "pending")),
+    );
+  for (const install of released) {
+    await tx.execute(sql`select pg_notify(${commandQueuedChannel}, ${install.agentId})`);
+  }
 }
 
 /**
