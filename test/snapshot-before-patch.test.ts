@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expireLeases } from "@redflag/api/services/commands/expire-leases.ts";
 import type { AgentId, CommandId, LeasedCommand } from "@redflag/contracts";
 import { agents, auditEvents, commandLogs, commands } from "@redflag/db";
 import { and, asc, eq } from "drizzle-orm";
@@ -9,7 +10,14 @@ import { collectVirtualization } from "../agent-bun/src/proxmox/inventory.ts";
 import { takeSnapshot } from "../agent-bun/src/proxmox/snapshots.ts";
 import { recordedCalls, standInProbes } from "../agent-bun/test/proxmox/stand-ins.ts";
 import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
-import { checkIn, takeCommands } from "./harness/maintenance-windows.ts";
+import {
+  checkIn,
+  deleteAllWindows,
+  takeCommands,
+  testClock,
+  windowDefaults,
+  windowTickAt,
+} from "./harness/maintenance-windows.ts";
 import { errorCodeOf, type TestServer, useTestServer } from "./harness/server.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -21,17 +29,25 @@ import { waitFor } from "./harness/wait-for.ts";
 const webMachineId = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const dbProductUuid = "5C0B1B6E-3F2A-4D1E-9A7B-2F4E8C9D1A00";
 
+// The scheduler's clock, for the maintenance window; the rest of the server keeps real time.
+const clock = testClock("2026-06-01T00:00:00Z");
 let server: TestServer;
-useTestServer((started) => {
-  server = started;
-});
+useTestServer(
+  (started) => {
+    server = started;
+  },
+  { clock: clock.now },
+);
 
 let sandbox: string;
 beforeEach(async () => {
   sandbox = mkdtempSync(join(tmpdir(), "redflag-snapshot-server-"));
   await server.api.db.delete(agents);
 });
-afterEach(() => rmSync(sandbox, { recursive: true, force: true }));
+afterEach(async () => {
+  rmSync(sandbox, { recursive: true, force: true });
+  await deleteAllWindows(server);
+});
 
 type Admin = Awaited<ReturnType<typeof signIn>>;
 type Agent = Awaited<ReturnType<typeof registerAgent>>;
@@ -186,6 +202,23 @@ describe("snapshot before patch", () => {
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
+  test("a maintenance window's install is gated the same way", async () => {
+    const { admin, node, web } = await setUp();
+    const { items } = await admin.client.updates.list.query({ agentId: web.agentId });
+    await admin.client.updates.approve.mutate({ updateIds: items.map((item) => item.id) });
+    await admin.client.maintenanceWindows.create.mutate({ ...windowDefaults, tags: ["snap"] });
+    await windowTickAt(server, clock, "2026-06-01T03:00:30Z");
+    const [installCommand] = await commandsOf(web.agentId);
+    if (installCommand?.type !== "install") throw new Error("the window queued no install");
+    const [snapshot] = await commandsOf(node.agentId);
+    expect(snapshot?.parameters).toMatchObject({ vmid: 101, snapshotName: `redflag-${installCommand.id}` });
+    expect(await takeCommands(web)).toEqual([]);
+    const [leased] = await takeCommands(node);
+    if (!leased) throw new Error("the node was handed nothing");
+    await report(node, leased, "succeeded");
+    expect((await takeCommands(web)).map((command) => command.id)).toEqual([installCommand.id]);
+  });
+
   test("a failed snapshot fails the install, naming the snapshot command; nothing is leased to the guest", async () => {
     const { admin, node, web } = await setUp();
     const installId = await install(admin, web);
@@ -212,6 +245,26 @@ describe("snapshot before patch", () => {
     await admin.client.commands.cancel.mutate({ commandId: snapshot.id });
     expect((await commandById(installId)).status).toBe("failed");
     expect((await commandById(installId)).output).toContain(`command ${snapshot.id}) ended cancelled`);
+    expect(await takeCommands(web)).toEqual([]);
+  });
+
+  test("a snapshot whose node went silent times out, and the install with it", async () => {
+    const { admin, node, web } = await setUp();
+    const installId = await install(admin, web);
+    const [leased] = await takeCommands(node);
+    if (!leased) throw new Error("the node was handed nothing");
+    // The node starts it (its progress acknowledges the lease), then is never heard of again.
+    await node.client.agent.reportProgress.mutate({
+      commandId: leased.id,
+      percent: 0,
+      message: "Started snapshot",
+    });
+    await server.api.db.transaction((tx) =>
+      expireLeases(tx, { now: new Date(Date.now() + 3 * 24 * 60 * 60 * 1000) }),
+    );
+    expect((await commandById(leased.id)).status).toBe("timed_out");
+    expect((await commandById(installId)).status).toBe("failed");
+    expect((await commandById(installId)).output).toContain(`command ${leased.id}) ended timed out`);
     expect(await takeCommands(web)).toEqual([]);
   });
 
