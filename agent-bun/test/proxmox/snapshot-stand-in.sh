@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by the stand-in pct and qm (bin/): snapshot, listsnapshot, delsnapshot and rollback against
 # a state file per guest, $PROXMOX_SNAPSHOT_STATE/<tool>-<vmid>, one line per snapshot:
 # name<TAB>parent<TAB>snaptime (epoch seconds)<TAB>description. $PROXMOX_SNAPSHOT_STATE/<tool>-<vmid>.parent
