@@ -63,7 +63,7 @@ export function snapshotNameOf(installCommandId: CommandId): string {
 /**
  * Before an install on a guest the snapshot setting names (by tag or agent), its node's agent is asked
  * to snapshot it (`redflag-<install command id>`); the install is gated on that snapshot: not leased
- * until it succeeded (`awaitsNoSnapshot`), failed when it does not (`settleSnapshotGates`).
+ * until it succeeded (`notAwaitingSnapshot`), failed when it does not (`settleSnapshotGates`).
  * Null when the guest is not covered, not linked to a node, or its node runs no agent.
  */
 export async function snapshotBeforeInstall(
