@@ -8,6 +8,7 @@ import {
 } from "@redflag/contracts";
 import type { ConfigFile } from "../config/config.ts";
 import type { StateFiles } from "../config/paths.ts";
+import { childEnvironment } from "../environment.ts";
 import { describeError } from "../errors.ts";
 import { changeWithHooks, refusedByPreReboot } from "../hooks/around-commands.ts";
 import { hookSettings } from "../hooks/hooks.ts";
@@ -17,6 +18,7 @@ import { logger } from "../logging.ts";
 import { downloadSettingsOf } from "../package-managers/download-settings.ts";
 import { describePlan, type InstallResult, type Progress } from "../package-managers/package-manager.ts";
 import { installerFor } from "../package-managers/registry.ts";
+import { rollbackSnapshot, type SnapshotTools, takeSnapshot } from "../proxmox/snapshots.ts";
 import { type LastScan, runScan } from "../scan.ts";
 import type { AgentConnection } from "../transport/client.ts";
 import { checkLeasedCommand, refusedResult } from "../trust/command-trust.ts";
@@ -39,7 +41,13 @@ export type CommandContext = {
    * command queued behind a long one must not expire in the queue); otherwise it is checked here.
    */
   verified?: boolean;
+  /** How a Proxmox node's pct and qm are run (tests put stand-ins on PATH); the agent's own environment otherwise. */
+  proxmoxTools?: SnapshotTools;
 };
+
+function proxmoxToolsOf(context: CommandContext): SnapshotTools {
+  return context.proxmoxTools ?? { env: childEnvironment({}), timeoutMs: 30 * 60_000 };
+}
 
 type Outcome = Omit<ReportResultInput, "commandId" | "startedAt" | "finishedAt">;
 
@@ -256,6 +264,10 @@ async function run(
       return installOrRollback(command, context, progress);
     case "download":
       return downloadOnly(command, context);
+    case "snapshot":
+      return { ...(await takeSnapshot(command, proxmoxToolsOf(context))), items: [] };
+    case "snapshot_rollback":
+      return { ...(await rollbackSnapshot(command, proxmoxToolsOf(context))), items: [] };
     case "rapid_mode":
       return {
         status: "succeeded",

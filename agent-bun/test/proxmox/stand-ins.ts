@@ -8,7 +8,7 @@ export const nodeFixtures = join(import.meta.dir, "fixtures", "node");
 
 /**
  * Probes for a host sandboxed in `sandbox`: the stand-ins first on PATH, recording their argv to
- * `sandbox/argv.log`; `pve` makes it a Proxmox VE node (an /etc/pve of its own); `machineId` and
+ * `sandbox/argv.log` and keeping guests' snapshots in `sandbox`; `pve` makes it a Proxmox VE node (an /etc/pve of its own); `machineId` and
  * `productUuid` are what the host's /etc/machine-id and DMI product_uuid hold.
  */
 export function standInProbes(
@@ -28,6 +28,8 @@ export function standInProbes(
       PATH: `${standInDirectory}:/usr/bin:/bin`,
       PROXMOX_ARGV_LOG: join(sandbox, "argv.log"),
       PROXMOX_FIXTURES: nodeFixtures,
+      // The stand-in pct and qm keep each guest's snapshots here (../snapshot-stand-in.sh).
+      PROXMOX_SNAPSHOT_STATE: sandbox,
       ...options.env,
     },
     pveDirectory,

@@ -69,6 +69,8 @@ export const commandTypes = [
   "reboot",
   "rapid_mode",
   "update_agent",
+  "snapshot",
+  "snapshot_rollback",
   "download",
 ] as const;
 export const commandTypeSchema = z.enum(commandTypes);
@@ -84,6 +86,8 @@ export const onceOnlyCommandTypes = [
   "rollback",
   "reboot",
   "update_agent",
+  "snapshot",
+  "snapshot_rollback",
 ] as const satisfies readonly CommandType[];
 
 export function isOnceOnlyCommand(type: CommandType): boolean {

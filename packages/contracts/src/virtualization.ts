@@ -143,3 +143,43 @@ export const subtreeUpdatesOutput = z.object({
     }),
   ),
 });
+
+/**
+ * A Proxmox snapshot name RedFlag takes before an install: `redflag-` and the install's command id
+ * (Proxmox allows letters, digits, `_` and `-`, up to 40 characters, starting with a letter).
+ */
+export const snapshotNameSchema = z.string().regex(/^redflag-[a-z0-9_]{1,32}$/, {
+  message: "must be redflag- and a command id",
+});
+export const snapshotNamePrefix = "redflag-";
+
+/** A node agent's `snapshot` command: snapshot one guest, then keep the newest `keep` of RedFlag's. */
+export const snapshotParametersSchema = z.object({
+  vmid: z.number().int().min(1).max(999_999_999),
+  guestType: proxmoxGuestTypeSchema,
+  snapshotName: snapshotNameSchema,
+  keep: z.number().int().min(1).max(50),
+});
+export type SnapshotParameters = z.infer<typeof snapshotParametersSchema>;
+
+/** A node agent's `snapshot_rollback` command: roll one guest back to one of RedFlag's snapshots. */
+export const snapshotRollbackParametersSchema = snapshotParametersSchema.omit({ keep: true });
+export type SnapshotRollbackParameters = z.infer<typeof snapshotRollbackParametersSchema>;
+
+/** An agent's tag, as agents.configure takes it. */
+const snapshotTagSchema = nameText(64)
+  .min(1)
+  .regex(/^[a-zA-Z0-9._:-]+$/, { message: "may contain only letters, digits and . _ : -" });
+
+/**
+ * Which guests are snapshotted by their node before an install: those with one of `tags` or listed in
+ * `agentIds` (a guest whose node runs an agent); the newest `keep` snapshots of each guest are kept.
+ */
+export const snapshotBeforePatchSchema = z.object({
+  tags: z.array(snapshotTagSchema).max(50),
+  agentIds: z.array(idSchema("agent")).max(1_000),
+  keep: z.number().int().min(1).max(50),
+});
+export type SnapshotBeforePatch = z.infer<typeof snapshotBeforePatchSchema>;
+
+export const rollbackSnapshotInput = z.object({ snapshotCommandId: idSchema("command") });

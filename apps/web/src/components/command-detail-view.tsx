@@ -12,6 +12,7 @@ import { isActive } from "./commands-table";
 import { DryRunDependencies } from "./dry-run-dependencies";
 import { NotFound } from "./not-found";
 import { RequireRole } from "./session";
+import { SnapshotRollbackAction } from "./snapshot-rollback-action";
 import { Loading, PageHeader, ProgressBar, QueryError, StatusBadge } from "./ui/basics";
 import { Fact } from "./ui/facts";
 
@@ -56,6 +57,9 @@ export function CommandDetailView({ commandId }: { commandId: CommandId }) {
       />
       <RequireRole atLeast="operator">
         <CommandActions command={data} hostname={agent.data?.hostname ?? data.agentId} />
+      </RequireRole>
+      <RequireRole atLeast="admin">
+        <SnapshotRollbackAction command={data} hostname={agent.data?.hostname ?? data.agentId} />
       </RequireRole>
       <section className="card" aria-labelledby="timing-title">
         <h2 id="timing-title">Status and timings</h2>

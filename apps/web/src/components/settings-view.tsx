@@ -6,6 +6,7 @@ import { GeneralSettings } from "./general-settings";
 import { MetricsTokenCard } from "./metrics-token-card";
 import { useCan } from "./session";
 import { SigningKeysCard } from "./signing-keys-card";
+import { SnapshotSettingsCard } from "./snapshot-settings-card";
 import { PageHeader } from "./ui/basics";
 import { UsersCard } from "./users-card";
 
@@ -26,6 +27,7 @@ export function SettingsView() {
       {isAdmin ? <ApiTokensCard /> : null}
       {isAdmin ? <MetricsTokenCard /> : null}
       <DownloadProfilesCard />
+      <SnapshotSettingsCard />
       {isAdmin ? <UsersCard /> : null}
     </>
   );

@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
+import { settleSnapshotGates } from "../proxmox/snapshot-before-install.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /** Cancels a command the agent has not started; its updates go back to `approved`. */
@@ -59,6 +60,8 @@ export async function cancelCommand(
       status: "approved",
       reason: "command cancelled",
     });
+    // A cancelled snapshot fails the install waiting for it.
+    await settleSnapshotGates(tx, { snapshotCommandIds: [command.id] });
     return { id: command.id, status: "cancelled" as const };
   });
 }

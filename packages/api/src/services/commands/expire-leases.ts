@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { systemActor } from "../../actor.ts";
 import { commandAcknowledgementSeconds, maxUnacknowledgedOffers } from "../../config.ts";
 import { enqueueNotification } from "../notifications/enqueue-notification.ts";
+import { settleSnapshotGates } from "../proxmox/snapshot-before-install.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 /**
@@ -86,6 +87,7 @@ export async function expireLeases(tx: DatabaseOrTransaction, options: { agentId
       .from(updates)
       .where(and(inArray(updates.lastCommandId, timedOut), eq(updates.status, "installing")));
     await transitionUpdates(tx, { actor: systemActor, rows, status: "failed", reason: "command timed out" });
+    await settleSnapshotGates(tx, { snapshotCommandIds: timedOut });
   }
   for (const command of expired) {
     if (command.status === "timed_out" && command.type === "install")

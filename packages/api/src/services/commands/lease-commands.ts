@@ -7,6 +7,7 @@ import {
   effectiveDownloadProfile,
   withDownloadSettings,
 } from "../download-profiles/effective-profile.ts";
+import { notAwaitingSnapshot } from "../proxmox/snapshot-before-install.ts";
 import type { KeyRing } from "../signing/key-ring.ts";
 import { signCommand } from "../signing/sign-command.ts";
 
@@ -26,7 +27,14 @@ export async function leaseCommands(
   const candidates = tx
     .select({ id: commands.id })
     .from(commands)
-    .where(and(eq(commands.agentId, options.agentId), eq(commands.status, "pending")))
+    .where(
+      and(
+        eq(commands.agentId, options.agentId),
+        eq(commands.status, "pending"),
+        // An install gated on its guest's snapshot waits until the node's agent took it.
+        notAwaitingSnapshot(commands.id),
+      ),
+    )
     .orderBy(asc(commands.createdAt), asc(commands.id))
     .limit(options.limit ?? 10)
     .for("update", { skipLocked: true });

@@ -15,6 +15,7 @@ import { serverLogger } from "../../logging/logger.ts";
 import { recordAuditEvents } from "../audit/record-audit-events.ts";
 import { recordDownloads } from "../download-profiles/pre-download.ts";
 import { enqueueNotification } from "../notifications/enqueue-notification.ts";
+import { releaseSnapshotGates, settleSnapshotGates } from "../proxmox/snapshot-before-install.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 
 const log = serverLogger("command");
@@ -109,6 +110,11 @@ export async function reportResult(
     }
     if (command.type === "download") {
       await recordDownloads(tx, { command, result: result.result, finishedAt: result.finishedAt });
+    }
+    if (command.type === "snapshot" && result.status === "succeeded") {
+      await releaseSnapshotGates(tx, { snapshotCommandId: command.id });
+    } else if (command.type === "snapshot") {
+      await settleSnapshotGates(tx, { snapshotCommandIds: [command.id] });
     }
     await notifyResult(tx, { command, result });
     recordedType = command.type;

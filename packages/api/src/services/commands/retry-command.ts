@@ -3,6 +3,7 @@ import { commands, type DatabaseOrTransaction, updates } from "@redflag/db";
 import { eq, inArray } from "drizzle-orm";
 import type { AdminActor } from "../../actor.ts";
 import { AppError, notFound } from "../../errors.ts";
+import { snapshotBeforeInstall } from "../proxmox/snapshot-before-install.ts";
 import { transitionUpdates } from "../updates/transition-updates.ts";
 import { commandTargetOf, createCommand } from "./create-command.ts";
 
@@ -53,6 +54,7 @@ export async function retryCommand(
       parameters: old.parameters,
       retryOf: old.id,
     });
+    await snapshotBeforeInstall(tx, { actor: options.actor, install: command });
     await transitionUpdates(tx, {
       actor: options.actor,
       rows: retryable,

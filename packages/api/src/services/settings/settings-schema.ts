@@ -1,3 +1,4 @@
+import { snapshotBeforePatchSchema } from "@redflag/contracts";
 import { z } from "zod";
 import { defaultPollIntervalSeconds } from "../../config.ts";
 
@@ -28,6 +29,8 @@ export const settingSchemas = {
     .min(1)
     .max(64)
     .refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
+  /** Which Proxmox guests their node snapshots before an install, and how many of RedFlag's snapshots each keeps. */
+  snapshotBeforePatch: snapshotBeforePatchSchema,
 } as const;
 
 export const settingsSchema = z.object(settingSchemas);
@@ -48,6 +51,7 @@ export const settingDefaults: Settings = {
   maxConcurrentInstalls: 10,
   dailyDigestTime: "08:00",
   dailyDigestTimeZone: "UTC",
+  snapshotBeforePatch: { tags: [], agentIds: [], keep: 3 },
 };
 
 export const settingKeys = Object.keys(settingSchemas) as SettingKey[];
@@ -68,6 +72,7 @@ export const setSettingInput = z.discriminatedUnion("key", [
   z.object({ key: z.literal("maxConcurrentInstalls"), value: settingSchemas.maxConcurrentInstalls }),
   z.object({ key: z.literal("dailyDigestTime"), value: settingSchemas.dailyDigestTime }),
   z.object({ key: z.literal("dailyDigestTimeZone"), value: settingSchemas.dailyDigestTimeZone }),
+  z.object({ key: z.literal("snapshotBeforePatch"), value: settingSchemas.snapshotBeforePatch }),
 ]);
 
 /** Whether the runtime knows this IANA time zone name. */

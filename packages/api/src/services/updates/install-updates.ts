@@ -3,6 +3,7 @@ import type { DatabaseOrTransaction } from "@redflag/db";
 import type { AdminActor, AutomationActor } from "../../actor.ts";
 import { AppError } from "../../errors.ts";
 import { commandTargetOf, createCommand } from "../commands/create-command.ts";
+import { snapshotBeforeInstall } from "../proxmox/snapshot-before-install.ts";
 import { type UpdateChoice, updateIdsOf } from "./select-matching-updates.ts";
 import { selectUpdatesForChange } from "./select-updates-for-change.ts";
 import { transitionUpdates } from "./transition-updates.ts";
@@ -38,6 +39,8 @@ export async function installUpdates(
         targets: agentRows.map(commandTargetOf),
       });
       commandIds.push(command.id);
+      // A guest the snapshot setting covers is snapshotted by its node first; the install waits for it.
+      await snapshotBeforeInstall(tx, { actor: options.actor, install: command });
       await transitionUpdates(tx, {
         actor: options.actor,
         rows: agentRows,
