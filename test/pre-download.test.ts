@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { downloadProfiles } from "@redflag/db";
-import { aptItem, scanReport, signIn } from "./harness/fixtures.ts";
+import { aptItem, registerAgent, scanReport, signIn } from "./harness/fixtures.ts";
 import {
   agentWithApprovedUpdates,
+  checkIn,
   commandsOf,
   creatorOf,
   deleteAllWindows,
@@ -137,5 +138,105 @@ describe("pre-download before a maintenance window", () => {
     });
     await tick("2026-06-03T02:30:00Z");
     expect(await commandsOf(server, [other.agentId])).toEqual([]);
+  });
+
+  test("apt, dnf and Docker updates go into the one download; a type that cannot download waits for the window", async () => {
+    const admin = await signIn(server, "admin");
+    const agent = await registerAgent(server, admin);
+    await agent.client.agent.checkIn.mutate(checkIn);
+    const oldImage = `sha256:${"1".repeat(64)}`;
+    const newImage = `sha256:${"2".repeat(64)}`;
+    const now = new Date();
+    await agent.client.agent.reportScan.mutate({
+      scanners: [
+        { packageType: "apt", status: "ok", items: [aptItem("bash")] },
+        {
+          packageType: "dnf",
+          status: "ok",
+          items: [
+            aptItem("openssl-libs", {
+              target: "x86_64",
+              currentVersion: "1:3.0.7-1",
+              availableVersion: "1:3.0.7-2",
+              source: "baseos",
+            }),
+          ],
+        },
+        {
+          packageType: "docker",
+          status: "ok",
+          items: [
+            aptItem("registry.example/shop/web", {
+              target: "1",
+              currentVersion: oldImage,
+              availableVersion: newImage,
+              source: "registry.example",
+            }),
+          ],
+        },
+        {
+          packageType: "winget",
+          status: "ok",
+          items: [
+            aptItem("7zip.7zip", { currentVersion: "23.01", availableVersion: "24.08", source: "winget" }),
+          ],
+        },
+      ],
+      startedAt: now,
+      finishedAt: now,
+    });
+    const pending = await admin.client.updates.list.query({ agentId: agent.agentId });
+    expect(pending.items).toHaveLength(4);
+    await admin.client.updates.approve.mutate({ updateIds: pending.items.map((item) => item.id) });
+    await admin.client.maintenanceWindows.create.mutate({
+      ...windowDefaults,
+      agentIds: [agent.agentId],
+      preDownloadMinutes: 60,
+    });
+
+    await tick("2026-06-04T02:30:00Z");
+    const queued = await commandsOf(server, [agent.agentId]);
+    expect(
+      queued.map((command) => [
+        command.type,
+        command.targets.map((target) => [target.packageType, target.packageName, target.availableVersion]),
+      ]),
+    ).toEqual([
+      [
+        "download",
+        [
+          ["apt", "bash", "1.0-2"],
+          ["dnf", "openssl-libs", "1:3.0.7-2"],
+          ["docker", "registry.example/shop/web", newImage],
+        ],
+      ],
+    ]);
+    const [download] = await takeCommands(agent);
+    if (download?.type !== "download") throw new Error("no download leased");
+    await agent.client.agent.reportResult.mutate({
+      commandId: download.id,
+      status: "succeeded",
+      exitCode: 0,
+      output: "",
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      items: [],
+      result: { downloaded: download.targets.map((target) => target.updateId) },
+    });
+    const { items } = await admin.client.updates.list.query({ agentId: agent.agentId });
+    expect(items.map((item) => [item.packageType, item.status, item.downloadedAt !== null]).sort()).toEqual([
+      ["apt", "approved", true],
+      ["dnf", "approved", true],
+      ["docker", "approved", true],
+      ["winget", "approved", false],
+    ]);
+
+    // The window installs all four, the downloaded ones and the one that could not be.
+    await tick("2026-06-04T03:00:30Z");
+    const after = await commandsOf(server, [agent.agentId]);
+    expect(after.map((command) => [command.type, command.targets.length])).toEqual([
+      ["download", 3],
+      ["install", 4],
+    ]);
   });
 });

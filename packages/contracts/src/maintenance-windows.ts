@@ -56,7 +56,7 @@ export const windowFields = {
     .min(0)
     .max(7 * 24 * 60)
     .default(0),
-  /** Approved apt updates of the window's hosts are downloaded this long before each opening; 0: off. */
+  /** Approved apt, dnf and Docker updates of the window's hosts are downloaded this long before each opening; 0: off. */
   preDownloadMinutes: int32()
     .min(0)
     .max(24 * 60)

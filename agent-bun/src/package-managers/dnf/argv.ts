@@ -99,18 +99,27 @@ export function nevraArgument(name: string, evr: string, arch: string): string {
   return `${name}-${evr}.${arch}`;
 }
 
+const transactionModes = {
+  apply: ["-y"],
+  "dry-run": ["--assumeno"],
+  // keepcache: dnf otherwise keeps what --downloadonly fetched only until the next successful
+  // transaction of any package, so an unrelated install before the window would delete it.
+  "download-only": ["-y", "--downloadonly", "--setopt=keepcache=True"],
+} as const;
+
 /**
  * `dnf upgrade|downgrade [-y|--assumeno] -- NEVRA...`: the exact versions the scan offered (a newer
  * build published since is not installed behind the admin's back). `--assumeno` is the dry run:
- * dnf resolves and prints the transaction, then stops.
+ * dnf resolves and prints the transaction, then stops. `download-only` fetches the transaction's
+ * packages into dnf's cache and installs nothing.
  */
 export function transactionArgv(
   action: "upgrade" | "downgrade",
   nevras: readonly string[],
   options: DnfOptions = {},
-  mode: "apply" | "dry-run" = "apply",
+  mode: keyof typeof transactionModes = "apply",
 ): string[] {
-  return [...dnfPrefix(options), action, mode === "apply" ? "-y" : "--assumeno", "--", ...nevras];
+  return [...dnfPrefix(options), action, ...transactionModes[mode], "--", ...nevras];
 }
 
 /** `dnf repoquery --quiet NEVRA`: prints the package when a repository still offers that version. */

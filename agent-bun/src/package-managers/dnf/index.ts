@@ -2,6 +2,7 @@ export * from "./argv.ts";
 export * from "./check-update.ts";
 export * from "./names.ts";
 export * from "./needs-restarting.ts";
+export * from "./package-cache.ts";
 export * from "./result.ts";
 export * from "./rpm-query.ts";
 export * from "./scan-items.ts";

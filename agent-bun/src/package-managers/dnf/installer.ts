@@ -1,9 +1,12 @@
+import { basename } from "node:path";
 import type { CommandTarget, ItemOutcome } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { tailOfOutput } from "../../errors.ts";
 import type { DownloadSettings } from "../download-settings.ts";
 import {
   changeExceptHeld,
+  type DownloadOutcome,
+  type DownloadResult,
   type Installer,
   type InstallPlan,
   type InstallResult,
@@ -11,6 +14,8 @@ import {
   type Progress,
 } from "../package-manager.ts";
 import {
+  cachedRpm,
+  dnfCacheDirectories,
   formatEvr,
   installedEvr,
   isExactlyInstalled,
@@ -22,6 +27,7 @@ import {
   parseVersionlockList,
   type RpmQueryResult,
   repoqueryArgv,
+  rpmFileName,
   rpmQueryArgv,
   transactionArgv,
   versionlockHeldMessage,
@@ -34,6 +40,7 @@ export function createDnfInstaller(config: ConfigFile, download: DownloadSetting
   return {
     packageType: "dnf",
     dryRun: async (targets) => plan(settings, "upgrade", targets.map(offered)),
+    download: (targets) => downloadOnly(settings, targets),
     install: async (targets, progress) =>
       changeExceptHeld(targets, await heldCheck(settings), (free) => install(settings, free, progress)),
     rollback: async (targets, progress) =>
@@ -152,6 +159,46 @@ async function install(
     ),
   );
   progress(100, describeOutcomes(outcomes), true);
+  return {
+    outcomes,
+    output: [`$ ${result.argv.join(" ")}`, result.stdout, tailOfOutput(result.stderr, 40, 8000)].join("\n"),
+    exitCode: result.exitCode,
+  };
+}
+
+/**
+ * `dnf upgrade --downloadonly` with the install's own options (root, config, the profile's proxy and
+ * throttle): the transaction's packages into dnf's cache, nothing installed; the window's
+ * `dnf upgrade` then finds them there. A target counts as downloaded when its exact rpm
+ * (`name-version-release.arch.rpm`) is in the cache and whole (`rpm -K`: its digests match).
+ */
+async function downloadOnly(settings: DnfSettings, targets: CommandTarget[]): Promise<DownloadResult> {
+  const result = await runDnf(
+    transactionArgv("upgrade", targets.map(offered), settings.dnf, "download-only"),
+    "dnf upgrade --downloadonly",
+  );
+  const directories = dnfCacheDirectories(settings.dnf);
+  const outcomes: DownloadOutcome[] = [];
+  for (const target of targets) {
+    const fileName = rpmFileName(target.packageName, target.availableVersion, target.target || "noarch");
+    const file = fileName === null ? null : cachedRpm(directories, fileName);
+    const whole =
+      file !== null &&
+      (await runDnf([settings.rpm.program ?? "rpm", "-K", "--nosignature", "--", file], "rpm -K"))
+        .exitCode === 0;
+    outcomes.push(
+      file !== null && whole
+        ? { updateId: target.updateId, downloaded: true, message: `in dnf's cache: ${basename(file)}` }
+        : {
+            updateId: target.updateId,
+            downloaded: false,
+            message:
+              file === null
+                ? `not in dnf's cache after dnf upgrade --downloadonly (exit ${result.exitCode ?? "killed"})`
+                : `${basename(file)} is in dnf's cache but its digests do not match (rpm -K)`,
+          },
+    );
+  }
   return {
     outcomes,
     output: [`$ ${result.argv.join(" ")}`, result.stdout, tailOfOutput(result.stderr, 40, 8000)].join("\n"),

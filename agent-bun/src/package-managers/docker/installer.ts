@@ -1,7 +1,15 @@
 import type { CommandTarget, ItemOutcome } from "@redflag/contracts";
 import type { ConfigFile } from "../../config/config.ts";
 import { describeError } from "../../errors.ts";
-import type { Installer, InstallPlan, InstallResult, PlannedChange, Progress } from "../package-manager.ts";
+import type {
+  DownloadOutcome,
+  DownloadResult,
+  Installer,
+  InstallPlan,
+  InstallResult,
+  PlannedChange,
+  Progress,
+} from "../package-manager.ts";
 import {
   configuredImage,
   type EngineClient,
@@ -21,6 +29,7 @@ export function createDockerInstaller(
   return {
     packageType: "docker",
     dryRun: (targets) => dryRun(settings, targets),
+    download: (targets) => downloadImages(settings, targets),
     install: (targets, progress) => run(settings, targets, progress, "install"),
     rollback: (targets, progress) => run(settings, targets, progress, "rollback"),
   };
@@ -100,6 +109,46 @@ async function dryRun(settings: DockerSettings, targets: CommandTarget[]): Promi
   return {
     changes,
     output: changes.map((change) => `recreate ${change.packageName} on ${change.newVersion}`).join("\n"),
+  };
+}
+
+/**
+ * Pulls each update's new image by the digest the update names (`repository@sha256:…`), through the
+ * engine with the install's credentials, and touches no tag and no container: the window's install
+ * then pulls a tag whose image the engine already has, so no layer is fetched again. A target
+ * counts as downloaded when the engine has `repository@digest` afterwards.
+ */
+async function downloadImages(settings: DockerSettings, targets: CommandTarget[]): Promise<DownloadResult> {
+  const engine = engineClient(settings);
+  const outcomes: DownloadOutcome[] = [];
+  const log: string[] = [];
+  for (const target of targets) {
+    try {
+      const wanted = wantedImage(target);
+      const repository = repositoryName(wanted.image);
+      const reference = `${repository}@${wanted.digest}`;
+      log.push(`pull ${reference}`);
+      await engine.pullImage(
+        repository,
+        wanted.digest,
+        undefined,
+        registryAuthFor(settings, wanted.image.domain),
+      );
+      const image = await engine.inspectImage(reference);
+      outcomes.push({
+        updateId: target.updateId,
+        downloaded: true,
+        message: `the engine has ${reference} (image ${image.Id})`,
+      });
+    } catch (error) {
+      outcomes.push({ updateId: target.updateId, downloaded: false, message: describeError(error) });
+      log.push(`failed: ${describeError(error)}`);
+    }
+  }
+  return {
+    outcomes,
+    output: log.join("\n"),
+    exitCode: outcomes.every((outcome) => outcome.downloaded) ? 0 : 1,
   };
 }
 

@@ -1,13 +1,18 @@
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AgentError } from "../../../src/errors.ts";
 import {
   assertRpmPackageName,
   checkUpdateArgv,
   compareEvr,
   compareRpmVersion,
+  dnfCacheDirectories,
   dnfScanItems,
   isExactlyInstalled,
   isRpmPackageName,
+  mainOption,
   parseCheckUpdate,
   parseEvr,
   parseNeedsRestarting,
@@ -15,6 +20,7 @@ import {
   parseRpmQuery,
   parseUpdateinfoInfo,
   parseUpdateinfoList,
+  rpmFileName,
   rpmQueryArgv,
   upgradeArgv,
 } from "../../../src/package-managers/dnf/index.ts";
@@ -353,5 +359,40 @@ describe("dnf scan items", () => {
     });
     expect(byName.get("NetworkManager-libnm")?.currentVersion).toBeNull();
     expect(byName.get("grub2-tools")?.metadata.obsoletes).toEqual(["grub2-tools.x86_64 1:2.06-70.el9"]);
+  });
+});
+
+describe("dnf's package cache", () => {
+  test("cachedir from [main] only, the last one winning; the file name a repository gives a build", () => {
+    const conf =
+      "[main]\ngpgcheck=0\ncachedir = /srv/first\n# cachedir=/commented\ncachedir=/srv/dnf/$releasever\n[updates]\ncachedir=/not/main\n";
+    expect(mainOption(conf, "cachedir")).toBe("/srv/dnf/$releasever");
+    expect(mainOption("[updates]\ncachedir=/x\n", "cachedir")).toBeNull();
+    expect(rpmFileName("openssl-libs", "1:3.0.7-27.el9", "x86_64")).toBe(
+      "openssl-libs-3.0.7-27.el9.x86_64.rpm",
+    );
+    expect(rpmFileName("bad", "not a version", "noarch")).toBeNull();
+  });
+
+  test("the config given with -c, else the install root's own dnf.conf, under the install root", () => {
+    const root = mkdtempSync(join(tmpdir(), "redflag-dnf-cache-"));
+    try {
+      const conf = join(root, "given.conf");
+      writeFileSync(conf, "[main]\ncachedir=/var/cache/custom/$releasever\n");
+      expect(dnfCacheDirectories({ configFile: conf, installRoot: root, releaseVersion: "9" })).toEqual([
+        join(root, "var/cache/custom/9"),
+      ]);
+      mkdirSync(join(root, "etc/dnf"), { recursive: true });
+      writeFileSync(join(root, "etc/dnf/dnf.conf"), "[main]\ncachedir=/var/cache/inside\n");
+      expect(dnfCacheDirectories({ installRoot: root })).toEqual([join(root, "var/cache/inside")]);
+      writeFileSync(join(root, "etc/dnf/dnf.conf"), "[main]\ngpgcheck=1\n");
+      // None configured: dnf4's and dnf5's defaults.
+      expect(dnfCacheDirectories({ installRoot: root })).toEqual([
+        join(root, "var/cache/dnf"),
+        join(root, "var/cache/libdnf5"),
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

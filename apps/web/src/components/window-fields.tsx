@@ -114,7 +114,7 @@ export function WindowActionFields({ form, onChange }: { form: WindowFormState; 
       />
       <TextField
         label="Pre-download (minutes before)"
-        hint="Approved apt updates are downloaded into the hosts' cache this long before each opening (apt-get install -d), so the window only installs; 0 turns it off."
+        hint="Approved apt, dnf and Docker updates are downloaded to the hosts this long before each opening (apt-get install -d, dnf --downloadonly, docker pull), so the window only installs; 0 turns it off."
         inputMode="numeric"
         value={form.preDownloadMinutes}
         onChange={(preDownloadMinutes) => onChange({ preDownloadMinutes })}

@@ -10,12 +10,15 @@ import { commandTargetOf, createCommand } from "../commands/create-command.ts";
 import { nextOpenings } from "../maintenance-windows/window-schedule.ts";
 import { type WindowRow, windowActorOf, windowScopeSql } from "../maintenance-windows/window-scope.ts";
 
-/** The package types whose agent can download without installing (apt-get install -d). */
-export const preDownloadTypes: readonly PackageType[] = ["apt"];
+/**
+ * The package types whose agent can download without installing: apt (`apt-get install -d`), dnf
+ * (`dnf upgrade --downloadonly`) and Docker (the new image pulled by its digest, no container touched).
+ */
+export const preDownloadTypes: readonly PackageType[] = ["apt", "dnf", "docker"];
 
 /**
  * Before a window opens (within its `preDownloadMinutes`), queues one `download` command per host in
- * scope for its approved apt updates not yet in its cache, once per occurrence: a host that already
+ * scope for its approved updates of those types not yet downloaded, once per occurrence: a host that already
  * had a download queued since the lead time began gets none (a failed one is not retried until the
  * next occurrence). The window's install then finds the packages in the cache. Installs nothing.
  */
